@@ -1,0 +1,107 @@
+"""The post-LayerNorm Transformer encoder graph that BERT, RoBERTa and DistilBERT share.
+
+Layers are named ``<block>_<role>`` so that each family can map them to its
+Hugging Face tensor names with one table (see ``slm_edge/models/weights.py``).
+"""
+
+import tf_keras as keras
+
+from slm_edge.models.config import EncoderConfig
+from slm_edge.models.layers import (
+    AttentionMaskBias,
+    PositionEmbedding,
+    ScaledDotProductAttention,
+    ZerosLike,
+)
+
+
+@keras.utils.register_keras_serializable(package="slm_edge")
+def gelu_tanh(x):
+    """GELU with the tanh approximation (Hugging Face's ``gelu_new``)."""
+    return keras.activations.gelu(x, approximate=True)
+
+
+# Hugging Face ``hidden_act`` names -> Keras activations (plain "gelu" is the exact erf form).
+ACTIVATIONS = {
+    "gelu": "gelu",
+    "gelu_new": gelu_tanh,
+    "gelu_pytorch_tanh": gelu_tanh,
+    "relu": "relu",
+}
+
+
+def _dense(units: int, name: str, activation: str | None = None) -> keras.layers.Dense:
+    return keras.layers.Dense(
+        units,
+        activation=activation,
+        kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
+        name=name,
+    )
+
+
+def make_inputs(input_names: tuple[str, ...]) -> dict:
+    """Named int32 ``[batch, seq]`` inputs with a dynamic sequence dimension."""
+    return {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in input_names}
+
+
+def encoder_graph(inputs: dict, config: EncoderConfig):
+    """Wires embeddings and ``config.num_layers`` blocks; returns the last hidden state."""
+    # Embeddings.
+    word = keras.layers.Embedding(
+        config.vocab_size,
+        config.hidden_size,
+        embeddings_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
+        name="embeddings_word",
+    )(inputs["input_ids"])
+    position = PositionEmbedding(
+        config.max_positions,
+        config.hidden_size,
+        offset=config.position_offset,
+        name="embeddings_position",
+    )(inputs["input_ids"])
+    summed = [word, position]
+    if config.type_vocab_size:
+        token_type_ids = inputs.get("token_type_ids")
+        if token_type_ids is None:
+            token_type_ids = ZerosLike(name="token_type_zeros")(inputs["input_ids"])
+        summed.append(
+            keras.layers.Embedding(
+                config.type_vocab_size, config.hidden_size, name="embeddings_token_type"
+            )(token_type_ids)
+        )
+    x = keras.layers.Add(name="embeddings_sum")(summed)
+    x = keras.layers.LayerNormalization(epsilon=config.layer_norm_eps, name="embeddings_norm")(x)
+    x = keras.layers.Dropout(config.hidden_dropout, name="embeddings_dropout")(x)
+    bias = AttentionMaskBias(name="attention_mask_bias")(inputs["attention_mask"])
+
+    # Blocks.
+    for i in range(config.num_layers):
+        block = f"layer_{i}"
+        query = _dense(config.hidden_size, f"{block}_query")(x)
+        key = _dense(config.hidden_size, f"{block}_key")(x)
+        value = _dense(config.hidden_size, f"{block}_value")(x)
+        context = ScaledDotProductAttention(
+            config.num_heads, config.attention_dropout, name=f"{block}_attention"
+        )([query, key, value, bias])
+        attended = _dense(config.hidden_size, f"{block}_attention_output")(context)
+        attended = keras.layers.Dropout(config.hidden_dropout)(attended)
+        x = keras.layers.Add(name=f"{block}_attention_residual")([x, attended])
+        x = keras.layers.LayerNormalization(
+            epsilon=config.layer_norm_eps, name=f"{block}_attention_norm"
+        )(x)
+        hidden = _dense(config.intermediate_size, f"{block}_intermediate")(x)
+        hidden = keras.layers.Activation(
+            ACTIVATIONS[config.hidden_act], name=f"{block}_activation"
+        )(hidden)
+        hidden = _dense(config.hidden_size, f"{block}_output")(hidden)
+        hidden = keras.layers.Dropout(config.hidden_dropout)(hidden)
+        x = keras.layers.Add(name=f"{block}_output_residual")([x, hidden])
+        x = keras.layers.LayerNormalization(
+            epsilon=config.layer_norm_eps, name=f"{block}_output_norm"
+        )(x)
+    return x
+
+
+def last_hidden_state_layer_name(config: EncoderConfig) -> str:
+    """Name of the layer whose output is the encoder's last hidden state."""
+    return f"layer_{config.num_layers - 1}_output_norm"
