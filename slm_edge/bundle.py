@@ -44,6 +44,7 @@ class BundleManifest:
     files: dict[str, str] = field(default_factory=dict)
     tool: dict = field(default_factory=dict)
     created: str = ""
+    source_checkpoint: str | None = None
     format_version: int = FORMAT_VERSION
 
     @property

@@ -1,0 +1,207 @@
+"""Quantization-aware training (QAT) of our functional encoders with tfmot.
+
+Scheme (why each op is int8 or float):
+
+* **Dense** (Q/K/V, attention output, both feed-forward layers, pooler and
+  classifier): int8 weights (per-tensor symmetric, tfmot's default) and int8
+  outputs. These hold ~99% of the encoder's multiply-adds, so they are where
+  int8 pays.
+* **Embedding tables**: int8 weights, float lookups. The word table is half of
+  MiniLM's parameters; quantizing it is what makes the file ~4x smaller.
+* **LayerNorm**: float inside (mean/variance of a 384-wide vector lose too much
+  at 8 bits; Q8BERT kept it float too), int8 output so the next Dense gets an
+  int8 input.
+* **Attention core** (QK^T, scaled, masked, softmax, times V): float inside,
+  because softmax inputs span the -10000 mask penalty and softmax outputs are
+  tiny probabilities, both poor fits for one 8-bit range; int8 output.
+* **GELU**: float inside (its curve near 0 is what matters), int8 output feeding
+  the second feed-forward Dense.
+* **Residual adds, position tables, masks, tanh/softmax heads**: float.
+
+Each rule is a QuantizeConfig below, in the style of tfmot's own registry.
+"""
+
+import numpy as np
+import tensorflow_model_optimization as tfmot
+import tf_keras as keras
+from tensorflow_model_optimization.python.core.quantization.keras import quantize_layout_transform
+from tensorflow_model_optimization.python.core.quantization.keras.graph_transformations import (
+    model_transformer,
+)
+
+from slm_edge.models.layers import (
+    AttentionMaskBias,
+    FirstToken,
+    PositionEmbedding,
+    ScaledDotProductAttention,
+    ZerosLike,
+)
+from slm_edge.models.transformer import gelu_tanh
+
+quantizers = tfmot.quantization.keras.quantizers
+QuantizeConfig = tfmot.quantization.keras.QuantizeConfig
+
+
+def _activation_quantizer():
+    return quantizers.MovingAverageQuantizer(
+        num_bits=8, per_axis=False, symmetric=False, narrow_range=False
+    )
+
+
+def _weight_quantizer():
+    return quantizers.LastValueQuantizer(
+        num_bits=8, per_axis=False, symmetric=True, narrow_range=True
+    )
+
+
+class OutputQuantizeConfig(QuantizeConfig):
+    """Float inside, int8 output: LayerNorm, the attention core and GELU."""
+
+    def get_weights_and_quantizers(self, layer):
+        return []
+
+    def get_activations_and_quantizers(self, layer):
+        return []
+
+    def set_quantize_weights(self, layer, quantize_weights):
+        pass
+
+    def set_quantize_activations(self, layer, quantize_activations):
+        pass
+
+    def get_output_quantizers(self, layer):
+        return [_activation_quantizer()]
+
+    def get_config(self):
+        return {}
+
+
+class EmbeddingQuantizeConfig(QuantizeConfig):
+    """int8 embedding table, float lookups (a gather needs no activation range)."""
+
+    def get_weights_and_quantizers(self, layer):
+        return [(layer.embeddings, _weight_quantizer())]
+
+    def get_activations_and_quantizers(self, layer):
+        return []
+
+    def set_quantize_weights(self, layer, quantize_weights):
+        layer.embeddings = quantize_weights[0]
+
+    def set_quantize_activations(self, layer, quantize_activations):
+        pass
+
+    def get_output_quantizers(self, layer):
+        return []
+
+    def get_config(self):
+        return {}
+
+
+class FloatQuantizeConfig(OutputQuantizeConfig):
+    """Left float entirely: weight-free glue whose outputs are masks, ids or positions."""
+
+    def get_output_quantizers(self, layer):
+        return []
+
+
+def _config_for(layer: keras.layers.Layer) -> QuantizeConfig | None:
+    """The QuantizeConfig of ``layer``; None means tfmot's built-in default (Dense)."""
+    if isinstance(layer, keras.layers.Dense):
+        return None
+    if isinstance(layer, keras.layers.Embedding):
+        return EmbeddingQuantizeConfig()
+    if isinstance(layer, keras.layers.LayerNormalization | ScaledDotProductAttention):
+        return OutputQuantizeConfig()
+    if (
+        isinstance(layer, keras.layers.Activation)
+        and layer.activation is not keras.activations.tanh
+    ):
+        return OutputQuantizeConfig()
+    return FloatQuantizeConfig()
+
+
+CUSTOM_OBJECTS = {
+    "OutputQuantizeConfig": OutputQuantizeConfig,
+    "EmbeddingQuantizeConfig": EmbeddingQuantizeConfig,
+    "FloatQuantizeConfig": FloatQuantizeConfig,
+    "PositionEmbedding": PositionEmbedding,
+    "AttentionMaskBias": AttentionMaskBias,
+    "ScaledDotProductAttention": ScaledDotProductAttention,
+    "FirstToken": FirstToken,
+    "ZerosLike": ZerosLike,
+    "gelu_tanh": gelu_tanh,
+}
+
+# Layers tfmot must not touch at all (inputs, merges it has no rule for).
+_SKIPPED = (keras.layers.InputLayer, keras.layers.Add, keras.layers.Dropout)
+
+
+class _NoLayoutTransform(quantize_layout_transform.QuantizeLayoutTransform):
+    """Skips tfmot's default rewrites, one of which fake-quantizes every model input.
+
+    Our inputs are int32 token ids and masks: quantizing them is meaningless, and
+    the default rewrite fails on them. The other rewrites fuse Conv/BatchNorm
+    patterns an encoder does not have.
+    """
+
+    def apply(self, model, layer_quantize_map):
+        return model_transformer.ModelTransformer(
+            model, [], set(layer_quantize_map), layer_quantize_map
+        ).transform()
+
+
+class EncoderQuantizeScheme(tfmot.quantization.keras.default_8bit.Default8BitQuantizeScheme):
+    """tfmot's default 8-bit scheme without the input rewrite (see _NoLayoutTransform)."""
+
+    def get_layout_transformer(self):
+        return _NoLayoutTransform()
+
+
+def quantize_model(model: keras.Model) -> keras.Model:
+    """A QAT copy of ``model`` (same weights) with fake-quant where the scheme says."""
+
+    def annotate(layer):
+        if isinstance(layer, _SKIPPED):
+            return layer.__class__.from_config(layer.get_config())
+        clone = layer.__class__.from_config(layer.get_config())
+        return tfmot.quantization.keras.quantize_annotate_layer(clone, _config_for(layer))
+
+    with tfmot.quantization.keras.quantize_scope(CUSTOM_OBJECTS):
+        annotated = keras.models.clone_model(model, clone_function=annotate)
+        annotated.set_weights(model.get_weights())
+        return tfmot.quantization.keras.quantize_apply(annotated, EncoderQuantizeScheme())
+
+
+_RANGE_SUFFIXES = (("output_min", "output_max"), ("post_activation_min", "post_activation_max"))
+
+
+def calibrate_ranges(qat_model: keras.Model, float_model: keras.Model, batches) -> int:
+    """Starts every activation range at what the float model shows on ``batches``.
+
+    tfmot starts ranges at [-6, 6] and moves them by an EMA with decay 0.999, too
+    slowly for a short QAT schedule; BERT activations reach far outside [-6, 6].
+    Each range becomes the mean over batches of the batch min and max, the value
+    that EMA converges to. Returns the number of ranges set.
+    """
+    targets = {}
+    for wrapper in qat_model.layers:
+        if not isinstance(wrapper, tfmot.quantization.keras.QuantizeWrapperV2):
+            continue
+        variables = {v.name.split("/")[-1].split(":")[0]: v for v in wrapper.non_trainable_weights}
+        for low, high in _RANGE_SUFFIXES:
+            if low in variables:
+                targets[wrapper.layer.name] = (variables[low], variables[high])
+    probe = keras.Model(
+        float_model.inputs, [float_model.get_layer(name).output for name in targets]
+    )
+    lows = {name: [] for name in targets}
+    highs = {name: [] for name in targets}
+    for batch in batches:
+        for name, output in zip(targets, probe(batch, training=False), strict=True):
+            lows[name].append(float(np.min(output)))
+            highs[name].append(float(np.max(output)))
+    for name, (low_var, high_var) in targets.items():
+        low_var.assign(min(0.0, float(np.mean(lows[name]))))
+        high_var.assign(max(0.0, float(np.mean(highs[name]))))
+    return len(targets)
