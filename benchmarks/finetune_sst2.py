@@ -34,10 +34,19 @@ def main() -> None:
     from slm_edge.commands.train import fine_tune_checkpoint
 
     train_args = argparse.Namespace(
-        checkpoint=None, train=str(SST2 / "train_full.tsv"), dev=str(SST2 / "dev.tsv"),
-        dev_fraction=0.1, max_train_examples=args.max_train_examples, epochs=args.epochs,
-        batch_size=args.batch_size, learning_rate=args.learning_rate, max_length=128, seed=0,
-        text_column=None, label_column=None, no_header=False,
+        checkpoint=None,
+        train=str(SST2 / "train_full.tsv"),
+        dev=str(SST2 / "dev.tsv"),
+        dev_fraction=0.1,
+        max_train_examples=args.max_train_examples,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        max_length=128,
+        seed=0,
+        text_column=None,
+        label_column=None,
+        no_header=False,
     )
     started = time.perf_counter()
     with atomic_output_dir(args.output, overwrite=True) as staging:

@@ -319,7 +319,7 @@ def _write_bundle(
             variant: {
                 "file": f"model-{variant}.tflite",
                 "quantization": QUANTIZATION[variant],
-                "size_bytes": by_name[variant].size_bytes,
+                "size_bytes": (staging / f"model-{variant}.tflite").stat().st_size,
                 "metrics": by_name[variant].metrics(),
                 "latency_ms": {
                     "p50_128": round(by_name[variant].p50_ms_128, 3),

@@ -1,4 +1,4 @@
-"""slm-edge: small Hugging Face encoders, fine-tuned in Keras, converted to TFLite, run on the edge."""
+"""slm-edge: small HF encoders, fine-tuned in Keras, converted to TFLite, run on the edge."""
 
 from importlib import metadata
 
