@@ -6,8 +6,10 @@ Scheme (why each op is int8 or float):
   classifier): int8 weights (per-tensor symmetric, tfmot's default) and int8
   outputs. These hold ~99% of the encoder's multiply-adds, so they are where
   int8 pays.
-* **Embedding tables**: int8 weights, float lookups. The word table is half of
-  MiniLM's parameters; quantizing it is what makes the file ~4x smaller.
+* **Embedding tables**: frozen during QAT and stored as int8 rows with a float
+  scale per row (``Int8Embedding``); lookups dequantize the few rows they fetch.
+  The word table is half of MiniLM's parameters, and the TFLite converter does
+  not fold a fake-quantized table into its gather, so we store int8 ourselves.
 * **LayerNorm**: float inside (mean/variance of a 384-wide vector lose too much
   at 8 bits; Q8BERT kept it float too), int8 output so the next Dense gets an
   int8 input.
@@ -22,6 +24,7 @@ Each rule is a QuantizeConfig below, in the style of tfmot's own registry.
 """
 
 import numpy as np
+import tensorflow as tf
 import tensorflow_model_optimization as tfmot
 import tf_keras as keras
 from tensorflow_model_optimization.python.core.quantization.keras import quantize_layout_transform
@@ -48,12 +51,6 @@ def _activation_quantizer():
     )
 
 
-def _weight_quantizer():
-    return quantizers.LastValueQuantizer(
-        num_bits=8, per_axis=False, symmetric=True, narrow_range=True
-    )
-
-
 class OutputQuantizeConfig(QuantizeConfig):
     """Float inside, int8 output: LayerNorm, the attention core and GELU."""
 
@@ -76,26 +73,41 @@ class OutputQuantizeConfig(QuantizeConfig):
         return {}
 
 
-class EmbeddingQuantizeConfig(QuantizeConfig):
-    """int8 embedding table, float lookups (a gather needs no activation range)."""
+@keras.utils.register_keras_serializable(package="slm_edge")
+class Int8Embedding(keras.layers.Layer):
+    """A frozen embedding table stored as int8 rows, each with its own float scale."""
 
-    def get_weights_and_quantizers(self, layer):
-        return [(layer.embeddings, _weight_quantizer())]
+    def __init__(self, input_dim: int, output_dim: int, **kwargs):
+        kwargs["trainable"] = False
+        super().__init__(**kwargs)
+        self.input_dim = input_dim
+        self.output_dim = output_dim
 
-    def get_activations_and_quantizers(self, layer):
-        return []
+    def build(self, input_shape):
+        self.table = self.add_weight(
+            name="table",
+            shape=(self.input_dim, self.output_dim),
+            dtype="int8",
+            initializer="zeros",
+            trainable=False,
+        )
+        self.scale = self.add_weight(
+            name="scale", shape=(self.input_dim, 1), initializer="ones", trainable=False
+        )
+        super().build(input_shape)
 
-    def set_quantize_weights(self, layer, quantize_weights):
-        layer.embeddings = quantize_weights[0]
+    def set_from_float(self, embeddings: np.ndarray) -> None:
+        """Symmetric per-row int8 quantization of a float table."""
+        scale = np.maximum(np.abs(embeddings).max(axis=1, keepdims=True), 1e-8) / 127.0
+        self.table.assign(np.clip(np.round(embeddings / scale), -127, 127).astype(np.int8))
+        self.scale.assign(scale.astype(np.float32))
 
-    def set_quantize_activations(self, layer, quantize_activations):
-        pass
-
-    def get_output_quantizers(self, layer):
-        return []
+    def call(self, ids):
+        rows = tf.cast(tf.gather(self.table, ids), self.compute_dtype)
+        return rows * tf.gather(self.scale, ids)
 
     def get_config(self):
-        return {}
+        return {**super().get_config(), "input_dim": self.input_dim, "output_dim": self.output_dim}
 
 
 class FloatQuantizeConfig(OutputQuantizeConfig):
@@ -109,8 +121,6 @@ def _config_for(layer: keras.layers.Layer) -> QuantizeConfig | None:
     """The QuantizeConfig of ``layer``; None means tfmot's built-in default (Dense)."""
     if isinstance(layer, keras.layers.Dense):
         return None
-    if isinstance(layer, keras.layers.Embedding):
-        return EmbeddingQuantizeConfig()
     if isinstance(layer, keras.layers.LayerNormalization | ScaledDotProductAttention):
         return OutputQuantizeConfig()
     if (
@@ -123,7 +133,7 @@ def _config_for(layer: keras.layers.Layer) -> QuantizeConfig | None:
 
 CUSTOM_OBJECTS = {
     "OutputQuantizeConfig": OutputQuantizeConfig,
-    "EmbeddingQuantizeConfig": EmbeddingQuantizeConfig,
+    "Int8Embedding": Int8Embedding,
     "FloatQuantizeConfig": FloatQuantizeConfig,
     "PositionEmbedding": PositionEmbedding,
     "AttentionMaskBias": AttentionMaskBias,
@@ -162,14 +172,24 @@ def quantize_model(model: keras.Model) -> keras.Model:
     """A QAT copy of ``model`` (same weights) with fake-quant where the scheme says."""
 
     def annotate(layer):
-        if isinstance(layer, _SKIPPED):
-            return layer.__class__.from_config(layer.get_config())
+        if isinstance(layer, keras.layers.Embedding):
+            return Int8Embedding(layer.input_dim, layer.output_dim, name=layer.name)
         clone = layer.__class__.from_config(layer.get_config())
+        if isinstance(layer, _SKIPPED):
+            return clone
         return tfmot.quantization.keras.quantize_annotate_layer(clone, _config_for(layer))
 
     with tfmot.quantization.keras.quantize_scope(CUSTOM_OBJECTS):
         annotated = keras.models.clone_model(model, clone_function=annotate)
-        annotated.set_weights(model.get_weights())
+        clones = {getattr(c, "layer", c).name: getattr(c, "layer", c) for c in annotated.layers}
+        for layer in model.layers:
+            if not layer.weights:
+                continue
+            clone = clones[layer.name]
+            if isinstance(clone, Int8Embedding):
+                clone.set_from_float(layer.get_weights()[0])
+            else:
+                clone.set_weights(layer.get_weights())
         return tfmot.quantization.keras.quantize_apply(annotated, EncoderQuantizeScheme())
 
 
