@@ -64,8 +64,28 @@ class StageTimer:
 def _calibration_batches(
     tokenizer: TextTokenizer, texts: list[str], input_names, length: int
 ) -> list[dict[str, np.ndarray]]:
-    # Calibrate at one fixed length: TFLite's calibrator cannot resize this graph per sample.
-    return [tokenizer.encode([text], pad_to=length).as_inputs(input_names) for text in texts]
+    """Training texts packed into full ``length``-token sequences, with no padding.
+
+    One fixed length, because TFLite's calibrator cannot resize this graph per
+    sample; no padding, because a padded key adds the -10000 mask penalty to the
+    attention scores and would stretch that tensor's int8 range until every real
+    score rounds to the same value.
+    """
+    batch = tokenizer.encode(texts)
+    first, last = int(batch.input_ids[0, 0]), int(batch.input_ids[0, batch.lengths[0] - 1])
+    stream = np.concatenate([row[1 : n - 1] for row, n in zip(batch.input_ids, batch.lengths)])
+    body = length - 2
+    samples = []
+    for start in range(0, max(1, len(stream) - body + 1), body):
+        ids = np.concatenate([[first], stream[start : start + body], [last]]).astype(np.int32)
+        ids = np.pad(ids, (0, length - len(ids)), constant_values=tokenizer.pad_id)[None, :]
+        inputs = {
+            "input_ids": ids,
+            "attention_mask": np.ones_like(ids),
+            "token_type_ids": np.zeros_like(ids),
+        }
+        samples.append({name: inputs[name] for name in input_names})
+    return samples
 
 
 def _keras_batches(tokenizer, texts, input_names, batch_size=16):
