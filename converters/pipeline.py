@@ -106,7 +106,6 @@ def _quantization_aware_copy(
     dev: TextDataset,
     options: ConvertOptions,
     train_config: TrainConfig,
-    timer: StageTimer,
 ) -> LoadedModel:
     from converters.qat import calibrate_ranges, quantize_model
 
@@ -205,7 +204,7 @@ def convert_checkpoint(
         else:
             with timer.stage("quantization-aware training"):
                 qat = _quantization_aware_copy(
-                    loaded, tokenizer, train, dev, options, train_config, timer
+                    loaded, tokenizer, train, dev, options, train_config
                 )
             with timer.stage("export qat_int8"):
                 flatbuffers["qat_int8"] = convert_to_tflite(inference_model(qat.model), "qat_int8")
@@ -237,6 +236,7 @@ def convert_checkpoint(
         manifest = _write_bundle(
             staging,
             loaded,
+            tokenizer,
             flatbuffers,
             results,
             recommended,
@@ -296,6 +296,7 @@ def _calibration_hash(texts: list[str]) -> str:
 def _write_bundle(
     staging: Path,
     loaded: LoadedModel,
+    tokenizer: TextTokenizer,
     flatbuffers: dict[str, bytes],
     results: list[VariantValidation],
     recommended: str,
@@ -326,8 +327,8 @@ def _write_bundle(
         tokenizer={
             "file": "tokenizer.json",
             "kind": tokenizer_kind,
-            "lowercase": TextTokenizer(loaded.checkpoint_dir / "tokenizer.json").lowercase,
-            "pad_id": TextTokenizer(loaded.checkpoint_dir / "tokenizer.json").pad_id,
+            "lowercase": tokenizer.lowercase,
+            "pad_id": tokenizer.pad_id,
             "vocab_file": "vocab.txt" if has_vocab else None,
         },
         inputs=[{"name": name, "dtype": "int32", "shape": [1, -1]} for name in input_order],
