@@ -30,7 +30,7 @@ demo: install
 	@echo "bundle: $(DEMO)/bundle (report: $(DEMO)/bundle/report.md)"
 
 mediapipe-venv:
-	bash scripts/mediapipe_venv.sh .venv-mediapipe
+	PYTHON=$(PYTHON) bash scripts/mediapipe_venv.sh .venv-mediapipe
 
 kotlin-test:
 	PYTHON=$(BIN)/python bash android_demo/run_core_tests.sh

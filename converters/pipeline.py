@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from converters.export import OUTPUT_NAME, QUANTIZATION, convert_to_tflite, inference_model
+from converters.metadata import embed_classifier_metadata
 from converters.report import choose_recommended, markdown_table
 from converters.validate import VariantValidation, validate_variant
 from slm_edge import __version__
@@ -73,7 +74,8 @@ def _calibration_batches(
     """
     batch = tokenizer.encode(texts)
     first, last = int(batch.input_ids[0, 0]), int(batch.input_ids[0, batch.lengths[0] - 1])
-    stream = np.concatenate([row[1 : n - 1] for row, n in zip(batch.input_ids, batch.lengths)])
+    rows = zip(batch.input_ids, batch.lengths, strict=True)
+    stream = np.concatenate([row[1 : n - 1] for row, n in rows])
     body = length - 2
     samples = []
     for start in range(0, max(1, len(stream) - body + 1), body):
@@ -203,9 +205,7 @@ def convert_checkpoint(
             print("  skipping qat_int8: QAT needs --train data", file=sys.stderr)
         else:
             with timer.stage("quantization-aware training"):
-                qat = _quantization_aware_copy(
-                    loaded, tokenizer, train, dev, options, train_config
-                )
+                qat = _quantization_aware_copy(loaded, tokenizer, train, dev, options, train_config)
             with timer.stage("export qat_int8"):
                 flatbuffers["qat_int8"] = convert_to_tflite(inference_model(qat.model), "qat_int8")
 
@@ -365,10 +365,6 @@ def _tokenizer_kind(path: Path) -> str:
 
 
 def _with_metadata(flatbuffer: bytes, loaded: LoadedModel, vocab: Path | None, input_order):
-    try:
-        from converters.metadata import embed_classifier_metadata
-    except ImportError:  # metadata writer not available: the model is still valid
-        return flatbuffer
     return embed_classifier_metadata(
         flatbuffer,
         labels=list(loaded.labels),
