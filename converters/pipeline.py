@@ -23,7 +23,8 @@ from slm_edge.data import LabelMap, TextDataset, stratified_split
 from slm_edge.errors import CheckpointError, DataError, ValidationError
 from slm_edge.models import LoadedModel, load_classifier
 from slm_edge.tokenization import TextTokenizer
-from slm_edge.training import TrainConfig, fine_tune, length_bucketed_batches, predict_logits
+from slm_edge.training import fine_tune, length_bucketed_batches, predict_logits
+from slm_edge.training_config import TrainConfig
 
 
 @dataclass

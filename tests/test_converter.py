@@ -17,7 +17,7 @@ from slm_edge.data import read_dataset
 from slm_edge.errors import BundleError, ConversionError
 from slm_edge.models import load_classifier
 from slm_edge.tokenization import TextTokenizer
-from slm_edge.training import TrainConfig
+from slm_edge.training_config import TrainConfig
 from tests.conftest import LABELS, make_tiny_checkpoint
 
 # How far each variant's probabilities may drift from Keras float on a random tiny model.

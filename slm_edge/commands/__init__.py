@@ -1,5 +1,5 @@
 """Sub-commands of ``slm-edge``; each module has ``register(subparsers)``."""
 
-from slm_edge.commands import convert, evaluate, predict, train
+from slm_edge.commands import bench, convert, evaluate, predict, train
 
-COMMANDS = (train, evaluate, predict, convert)
+COMMANDS = (train, evaluate, predict, convert, bench)

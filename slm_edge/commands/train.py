@@ -34,7 +34,7 @@ def register(subparsers) -> None:
 
 def add_training_options(parser: argparse.ArgumentParser) -> None:
     """Hyper-parameter flags, shared with ``convert`` (which may fine-tune first)."""
-    from slm_edge.training import TrainConfig
+    from slm_edge.training_config import TrainConfig
 
     defaults = TrainConfig()
     group = parser.add_argument_group("training")
@@ -49,7 +49,7 @@ def add_training_options(parser: argparse.ArgumentParser) -> None:
 
 
 def training_config(args: argparse.Namespace):
-    from slm_edge.training import TrainConfig
+    from slm_edge.training_config import TrainConfig
 
     return TrainConfig(
         epochs=args.epochs,
