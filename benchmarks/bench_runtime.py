@@ -28,9 +28,9 @@ def main() -> None:
     parser.add_argument("-o", "--output-dir", default=str(ROOT / "benchmarks" / "results"))
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from slm_edge.bench.report import markdown_report
+    from slm_edge.bench.runner import BenchConfig, run_bench
     from slm_edge.data import read_dataset
-    from slm_edge.runtime.bench.report import markdown_report
-    from slm_edge.runtime.bench.runner import BenchConfig, run_bench
 
     dev = read_dataset(SST2_DEV, split="val")
     config = BenchConfig(

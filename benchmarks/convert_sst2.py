@@ -4,7 +4,8 @@
 
 Without --checkpoint the command fine-tunes the pretrained MiniLM first, so the
 wall time covers the whole job. Reads ../shared/data/sst2 (never copied into the
-repo); writes benchmarks/results/convert_sst2.json.
+repo); writes benchmarks/results/convert_sst2.json (with --checkpoint:
+convert_sst2_from_checkpoint.json).
 """
 
 import argparse
@@ -87,7 +88,8 @@ def main() -> None:
         },
         "checks": checks,
     }
-    out = ROOT / "benchmarks" / "results" / "convert_sst2.json"
+    name = "convert_sst2_from_checkpoint" if args.checkpoint else "convert_sst2"
+    out = ROOT / "benchmarks" / "results" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(figures, indent=2) + "\n")
     for name, passed in checks.items():

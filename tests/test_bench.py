@@ -6,12 +6,12 @@ import json
 
 import pytest
 
+from slm_edge.bench.report import check_targets, compute_ratios
+from slm_edge.bench.runner import BenchConfig, run_bench
+from slm_edge.bench.stats import latency_summary, peak_rss_mb
 from slm_edge.bundle import read_manifest, write_manifest
 from slm_edge.commands import bench as bench_command
 from slm_edge.errors import CheckpointError, SlmEdgeError
-from slm_edge.runtime.bench.report import check_targets, compute_ratios
-from slm_edge.runtime.bench.runner import BenchConfig, run_bench
-from slm_edge.runtime.bench.stats import latency_summary, peak_rss_mb
 from tests.bundle_fixtures import make_tiny_bundle
 
 TEXTS = ["good film", "the plot was boring and the actor was dull", "a fun , great movie !"]

@@ -4,8 +4,8 @@ import argparse
 import os
 from pathlib import Path
 
+from slm_edge.bench import BASELINES
 from slm_edge.commands.common import add_data_columns, read_data
-from slm_edge.runtime.bench import BASELINES
 
 
 def _thread_counts(value: str) -> tuple[int, ...]:
@@ -89,8 +89,8 @@ def _texts(args: argparse.Namespace) -> tuple[list[str], str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from slm_edge.runtime.bench.report import markdown_report
-    from slm_edge.runtime.bench.runner import BenchConfig, run_bench
+    from slm_edge.bench.report import markdown_report
+    from slm_edge.bench.runner import BenchConfig, run_bench
 
     texts, source = _texts(args)
     config = BenchConfig(

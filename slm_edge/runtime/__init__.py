@@ -6,7 +6,7 @@
 
 Nothing here imports TensorFlow (a Raspberry Pi has only the ``device`` extra);
 ``tf.lite`` is only the last fallback when neither ai-edge-litert nor tflite_runtime
-is installed. The names are loaded on first use, so that ``slm_edge.runtime.bench``
+is installed. The names are loaded on first use, so that ``slm_edge.bench``
 can time LiteRT's import like any other engine's.
 """
 

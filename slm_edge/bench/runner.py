@@ -14,15 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
-from slm_edge.bundle import read_manifest
-from slm_edge.errors import CheckpointError, SlmEdgeError
-from slm_edge.runtime.bench import BASELINES
-from slm_edge.runtime.bench.report import (
+from slm_edge.bench import BASELINES
+from slm_edge.bench.report import (
     check_targets,
     compute_ratios,
     markdown_report,
     write_chart,
 )
+from slm_edge.bundle import read_manifest
+from slm_edge.errors import CheckpointError, SlmEdgeError
 from slm_edge.runtime.classifier import TextClassifier
 from slm_edge.tokenization import TextTokenizer
 
@@ -130,7 +130,7 @@ def _run_child(job: dict, work: Path, index: int) -> dict:
     job_path, result_path = work / f"job-{index}.json", work / f"result-{index}.json"
     job_path.write_text(json.dumps(job), encoding="utf-8")
     completed = subprocess.run(
-        [sys.executable, "-m", "slm_edge.runtime.bench.worker", str(job_path), str(result_path)],
+        [sys.executable, "-m", "slm_edge.bench.worker", str(job_path), str(result_path)],
         capture_output=True,
         text=True,
         env=os.environ | {"TF_CPP_MIN_LOG_LEVEL": "2"},
@@ -190,7 +190,7 @@ def run_bench(config: BenchConfig) -> tuple[dict, dict[str, Path]]:
     with tempfile.TemporaryDirectory(prefix="slm-edge-bench-") as work:
         onnx_paths = {}
         if "onnxruntime" in config.compare:
-            from slm_edge.runtime.bench.onnx_export import export_onnx_models
+            from slm_edge.bench.onnx_export import export_onnx_models
 
             print("exporting the ONNX Runtime baseline", file=sys.stderr)
             onnx_paths = export_onnx_models(checkpoint, manifest.input_names, Path(work))

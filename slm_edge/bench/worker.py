@@ -1,4 +1,4 @@
-"""One bench job in a fresh process: ``python -m slm_edge.runtime.bench.worker JOB RESULT``.
+"""One bench job in a fresh process: ``python -m slm_edge.bench.worker JOB RESULT``.
 
 JOB is a JSON file (engine, variant, threads, model, tokenizer, max_length, texts,
 warmup_texts); RESULT receives the measurements as JSON. A process per job keeps
@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from slm_edge.runtime.bench.engines import ENGINE_MODULES, ENGINES
-from slm_edge.runtime.bench.stats import latency_summary, peak_rss_mb
+from slm_edge.bench.engines import ENGINE_MODULES, ENGINES
+from slm_edge.bench.stats import latency_summary, peak_rss_mb
 
 
 def _timed_pass(engine, texts: list[str], pad_to: int | None) -> tuple[list[float], np.ndarray]:
