@@ -18,10 +18,7 @@ Scheme (why each op is int8 or float):
   tiny probabilities, both poor fits for one 8-bit range; int8 output.
 * **GELU**: float inside (its curve near 0 is what matters), int8 output feeding
   the second feed-forward Dense.
-* **Residual adds, position tables, masks, tanh/softmax heads**: float. A
-  residual add feeds a LayerNorm, whose float input keeps BERT's outlier
-  dimensions intact; tfmot would otherwise quantize it (it quantizes the input
-  of every quantized layer), so adds are annotated with a do-nothing config.
+* **Residual adds, position tables, masks, tanh/softmax heads**: float.
 
 Each rule is a QuantizeConfig below, in the style of tfmot's own registry.
 """
@@ -146,8 +143,8 @@ CUSTOM_OBJECTS = {
     "gelu_tanh": gelu_tanh,
 }
 
-# Layers tfmot must not touch at all: inputs (int32 ids) and dropout (no-op at inference).
-_SKIPPED = (keras.layers.InputLayer, keras.layers.Dropout)
+# Layers tfmot must not touch at all (inputs, merges it has no rule for).
+_SKIPPED = (keras.layers.InputLayer, keras.layers.Add, keras.layers.Dropout)
 
 
 class _NoLayoutTransform(quantize_layout_transform.QuantizeLayoutTransform):
