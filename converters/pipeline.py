@@ -118,19 +118,21 @@ def _quantization_aware_copy(
     )
     calibrate_ranges(qat_model, loaded.model, batches)
     qat = dataclasses.replace(loaded, model=qat_model)
-    examples = min(len(train), options.qat_steps * train_config.batch_size)
+    examples = options.qat_steps * train_config.batch_size
     subset = (
         train
         if examples >= len(train)
         else stratified_split(train, 1 - examples / len(train), seed=train_config.seed)[0]
     )
+    # Small data sets are repeated so that QAT runs for about ``qat_steps`` steps.
+    epochs = max(1, round(examples / len(subset)))
     config = dataclasses.replace(
         train_config,
-        epochs=1,
+        epochs=epochs,
         learning_rate=options.qat_learning_rate,
         warmup_ratio=0.0,
         evaluations_per_epoch=1,
-        patience=1,
+        patience=epochs,
     )
     fine_tune(qat, tokenizer, subset, dev, config)
     return qat

@@ -118,7 +118,10 @@ class TextClassifier:
         self.labels = labels
         self._backend: Backend = find_backend()
         self.backend = self._backend.name
-        probe = open_interpreter(self._backend, self.model_path, self.num_threads)
+        # Read once: every interpreter is built from these bytes, so replacing or renaming
+        # the file while the classifier lives can neither crash it nor mix two models.
+        self._model = self.model_path.read_bytes()
+        probe = open_interpreter(self._backend, self._model, self.model_path, self.num_threads)
         self._signature: ModelSignature = read_signature(probe, self.model_path)
         self._check_model(input_names)
         fixed = self._signature.fixed_length
@@ -139,7 +142,9 @@ class TextClassifier:
         )
 
     def _new_interpreter_set(self) -> InterpreterSet:
-        return InterpreterSet(self._backend, self.model_path, self._signature, self.num_threads)
+        return InterpreterSet(
+            self._backend, self._model, self.model_path, self._signature, self.num_threads
+        )
 
     def _check_model(self, expected_inputs: list[str] | None) -> None:
         signature = self._signature

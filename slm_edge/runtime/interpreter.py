@@ -105,10 +105,10 @@ def read_signature(interpreter, model_path: Path) -> ModelSignature:
     )
 
 
-def open_interpreter(backend: Backend, model_path: Path, num_threads: int):
-    """A new interpreter on ``model_path`` (memory-mapped, so copies share the weights)."""
+def open_interpreter(backend: Backend, model: bytes, model_path: Path, num_threads: int):
+    """A new interpreter on the flatbuffer ``model`` read from ``model_path``."""
     try:
-        return backend.interpreter_class(model_path=str(model_path), num_threads=num_threads)
+        return backend.interpreter_class(model_content=model, num_threads=num_threads)
     except ValueError as error:  # every backend raises ValueError for a bad flatbuffer
         raise BundleError(
             f"{model_path}: cannot be loaded as a TFLite model ({error}); copy or convert it again"
@@ -141,8 +141,16 @@ class InterpreterSet:
     Not thread-safe: a set belongs to one caller at a time (see ``pool.Pool``).
     """
 
-    def __init__(self, backend: Backend, model_path: Path, signature: ModelSignature, threads: int):
+    def __init__(
+        self,
+        backend: Backend,
+        model: bytes,
+        model_path: Path,
+        signature: ModelSignature,
+        threads: int,
+    ):
         self._backend = backend
+        self._model = model
         self._model_path = model_path
         self._signature = signature
         self._threads = threads
@@ -150,7 +158,9 @@ class InterpreterSet:
 
     def sized(self, length: int) -> SizedInterpreter:
         if length not in self._by_length:
-            interpreter = open_interpreter(self._backend, self._model_path, self._threads)
+            interpreter = open_interpreter(
+                self._backend, self._model, self._model_path, self._threads
+            )
             self._by_length[length] = SizedInterpreter(interpreter, self._signature, length)
         return self._by_length[length]
 
