@@ -1,7 +1,6 @@
 """Tests of slm_edge.data: reading labelled text files, label maps and dev splits."""
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -9,19 +8,7 @@ import pytest
 
 from slm_edge.data import LabelMap, TextDataset, read_dataset, stratified_split
 from slm_edge.errors import DataError
-
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
-
-
-def shared_file(relative_path: str) -> Path:
-    """A file under ../shared/data; fails on CI when missing, else skips the test."""
-    path = SHARED_DATA / relative_path
-    if not path.is_file():
-        reason = f"shared data file {path} is missing"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return path
+from tests.conftest import require_shared_data
 
 
 def write(directory: Path, name: str, content: str | bytes) -> Path:
@@ -382,7 +369,7 @@ def test_stratified_split_rejects_bad_fraction(dev_fraction):
 
 
 def test_real_sst2_dev():
-    dataset = read_dataset(shared_file("sst2/dev.tsv"))
+    dataset = read_dataset(require_shared_data("sst2", "dev.tsv"))
     assert len(dataset) == 872
     assert set(dataset.labels) == {"0", "1"}
     assert dataset.labels.count("1") == 444
@@ -390,7 +377,7 @@ def test_real_sst2_dev():
 
 
 def test_real_clinc150_test_split():
-    dataset = read_dataset(shared_file("clinc150/data_full.json"), split="test")
+    dataset = read_dataset(require_shared_data("clinc150", "data_full.json"), split="test")
     assert len(dataset) == 4500 + 1000
     assert len(set(dataset.labels)) == 151
     assert dataset.labels.count("oos") == 1000

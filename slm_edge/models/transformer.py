@@ -7,6 +7,7 @@ Hugging Face tensor names with one table (see ``slm_edge/models/weights.py``).
 import tf_keras as keras
 
 from slm_edge.models.config import EncoderConfig
+from slm_edge.models.heads import dense
 from slm_edge.models.layers import (
     AttentionMaskBias,
     PositionEmbedding,
@@ -28,15 +29,6 @@ ACTIVATIONS = {
     "gelu_pytorch_tanh": gelu_tanh,
     "relu": "relu",
 }
-
-
-def _dense(units: int, name: str, activation: str | None = None) -> keras.layers.Dense:
-    return keras.layers.Dense(
-        units,
-        activation=activation,
-        kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
-        name=name,
-    )
 
 
 def make_inputs(input_names: tuple[str, ...]) -> dict:
@@ -77,23 +69,23 @@ def encoder_graph(inputs: dict, config: EncoderConfig):
     # Blocks.
     for i in range(config.num_layers):
         block = f"layer_{i}"
-        query = _dense(config.hidden_size, f"{block}_query")(x)
-        key = _dense(config.hidden_size, f"{block}_key")(x)
-        value = _dense(config.hidden_size, f"{block}_value")(x)
+        query = dense(config.hidden_size, f"{block}_query")(x)
+        key = dense(config.hidden_size, f"{block}_key")(x)
+        value = dense(config.hidden_size, f"{block}_value")(x)
         context = ScaledDotProductAttention(
             config.num_heads, config.attention_dropout, name=f"{block}_attention"
         )([query, key, value, bias])
-        attended = _dense(config.hidden_size, f"{block}_attention_output")(context)
+        attended = dense(config.hidden_size, f"{block}_attention_output")(context)
         attended = keras.layers.Dropout(config.hidden_dropout)(attended)
         x = keras.layers.Add(name=f"{block}_attention_residual")([x, attended])
         x = keras.layers.LayerNormalization(
             epsilon=config.layer_norm_eps, name=f"{block}_attention_norm"
         )(x)
-        hidden = _dense(config.intermediate_size, f"{block}_intermediate")(x)
+        hidden = dense(config.intermediate_size, f"{block}_intermediate")(x)
         hidden = keras.layers.Activation(
             ACTIVATIONS[config.hidden_act], name=f"{block}_activation"
         )(hidden)
-        hidden = _dense(config.hidden_size, f"{block}_output")(hidden)
+        hidden = dense(config.hidden_size, f"{block}_output")(hidden)
         hidden = keras.layers.Dropout(config.hidden_dropout)(hidden)
         x = keras.layers.Add(name=f"{block}_output_residual")([x, hidden])
         x = keras.layers.LayerNormalization(
