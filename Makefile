@@ -8,7 +8,7 @@ DEMO := build/demo
 export HF_HUB_OFFLINE := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: demo test install lint mediapipe-venv kotlin-test bench clean
+.PHONY: demo test install lint mediapipe-venv kotlin-test device-check clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +35,17 @@ mediapipe-venv:
 kotlin-test:
 	PYTHON=$(BIN)/python bash android_demo/run_core_tests.sh
 
+# A device-only install (no TensorFlow) in a fresh venv runs a tiny bundle.
+device-check: install
+	$(BIN)/python -c "from pathlib import Path; from tests.bundle_fixtures import make_tiny_bundle; \
+		make_tiny_bundle(Path('build/device-check'))"
+	bash scripts/check_device_install.sh build/device-check/bundle
+
 test: install mediapipe-venv
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 	$(MAKE) kotlin-test
+	$(MAKE) device-check
 
 lint: install
 	$(BIN)/ruff check .

@@ -3,8 +3,8 @@
 #
 #   scripts/check_device_install.sh BUNDLE_DIR
 #
-# Creates a fresh venv in a temporary directory, installs this project without its
-# core dependencies plus only the device packages, checks that TensorFlow is not
+# Creates a fresh venv in a temporary directory, installs this project with only its
+# `device` extra (as a Raspberry Pi would), checks that TensorFlow is not
 # importable there, and classifies a text with slm_edge.runtime. PYTHON picks the
 # interpreter (default python3.11). Exits non-zero on any failure.
 set -euo pipefail
@@ -22,9 +22,7 @@ trap 'rm -rf "$work"' EXIT
 echo "creating a venv in $work with $python"
 "$python" -m venv "$work/venv"
 "$work/venv/bin/pip" install --quiet --upgrade pip
-"$work/venv/bin/pip" install --quiet --no-deps "$root"
-"$work/venv/bin/pip" install --quiet --no-warn-conflicts \
-    ai-edge-litert==2.3.0 tokenizers==0.23.3 numpy flask==3.1.3 waitress==3.0.2
+"$work/venv/bin/pip" install --quiet "$root[device]"
 
 # Run from the temporary directory so that the source tree cannot shadow the install.
 cd "$work"
