@@ -35,8 +35,10 @@ from tensorflow_model_optimization.python.core.quantization.keras.graph_transfor
 from slm_edge.models.layers import (
     AttentionMaskBias,
     FirstToken,
+    FlattenTokens,
     PositionEmbedding,
     ScaledDotProductAttention,
+    UnflattenTokens,
     ZerosLike,
 )
 from slm_edge.models.transformer import gelu_tanh
@@ -139,6 +141,8 @@ CUSTOM_OBJECTS = {
     "AttentionMaskBias": AttentionMaskBias,
     "ScaledDotProductAttention": ScaledDotProductAttention,
     "FirstToken": FirstToken,
+    "FlattenTokens": FlattenTokens,
+    "UnflattenTokens": UnflattenTokens,
     "ZerosLike": ZerosLike,
     "gelu_tanh": gelu_tanh,
 }

@@ -199,18 +199,16 @@ def fine_tune(
             progress.write(
                 f"step {step}: dev accuracy {report.accuracy:.4f}, macro-F1 {report.macro_f1:.4f}"
             )
-            if score > best_score:
+            if score >= best_score:  # on a tie keep the later, better-fitted weights
+                evaluations_since_best = 0 if score > best_score else evaluations_since_best + 1
                 best_score, best_step, best_report = score, step, report
                 best_weights = model.get_weights()
-                evaluations_since_best = 0
             else:
                 evaluations_since_best += 1
-                if evaluations_since_best >= config.patience:
-                    progress.write(
-                        f"early stop: no dev improvement in {config.patience} evaluations"
-                    )
-                    stop = True
-                    break
+            if evaluations_since_best >= config.patience:
+                progress.write(f"early stop: no dev improvement in {config.patience} evaluations")
+                stop = True
+                break
         if stop:
             break
     progress.close()

@@ -26,11 +26,17 @@ TOKENIZER_FILES = (
 
 
 def build_classifier(
-    family: FamilySpec, config: EncoderConfig, task: str, num_labels: int
+    family: FamilySpec,
+    config: EncoderConfig,
+    task: str,
+    num_labels: int,
+    flat_dense: bool = False,
 ) -> keras.Model:
     """A randomly initialised flat functional model from named int32 inputs to logits.
 
     Flat (no nested models) so that tfmot's ``quantize_apply`` can wrap every layer.
+    ``flat_dense`` builds the same model with per-token Dense layers on 2-D views,
+    the form QAT export needs (see ``FlattenTokens``); layer names and weights match.
 
     Examples:
         >>> from slm_edge.models.bert import BERT
@@ -41,7 +47,7 @@ def build_classifier(
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
     inputs = make_inputs(family.input_names)
-    sequence_output = encoder_graph(inputs, config)
+    sequence_output = encoder_graph(inputs, config, flat_dense)
     logits = family.build_head(sequence_output, config, task, num_labels)
     return keras.Model(inputs=inputs, outputs=logits, name=f"{family.name}_{task.split('-')[0]}")
 

@@ -10,8 +10,10 @@ from slm_edge.models.config import EncoderConfig
 from slm_edge.models.heads import dense
 from slm_edge.models.layers import (
     AttentionMaskBias,
+    FlattenTokens,
     PositionEmbedding,
     ScaledDotProductAttention,
+    UnflattenTokens,
     ZerosLike,
 )
 
@@ -36,8 +38,19 @@ def make_inputs(input_names: tuple[str, ...]) -> dict:
     return {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in input_names}
 
 
-def encoder_graph(inputs: dict, config: EncoderConfig):
-    """Wires embeddings and ``config.num_layers`` blocks; returns the last hidden state."""
+def _token_dense(units: int, name: str, x, flat: bool):
+    """A Dense over every token; with ``flat``, on a 2-D view of the tokens (see FlattenTokens)."""
+    if not flat:
+        return dense(units, name)(x)
+    flattened = FlattenTokens(name=f"{name}_flatten")(x)
+    return UnflattenTokens(name=f"{name}_unflatten")([dense(units, name)(flattened), x])
+
+
+def encoder_graph(inputs: dict, config: EncoderConfig, flat_dense: bool = False):
+    """Wires embeddings and ``config.num_layers`` blocks; returns the last hidden state.
+
+    ``flat_dense`` runs every per-token Dense on a 2-D view, for QAT export.
+    """
     # Embeddings.
     word = keras.layers.Embedding(
         config.vocab_size,
@@ -69,23 +82,25 @@ def encoder_graph(inputs: dict, config: EncoderConfig):
     # Blocks.
     for i in range(config.num_layers):
         block = f"layer_{i}"
-        query = dense(config.hidden_size, f"{block}_query")(x)
-        key = dense(config.hidden_size, f"{block}_key")(x)
-        value = dense(config.hidden_size, f"{block}_value")(x)
+        query = _token_dense(config.hidden_size, f"{block}_query", x, flat_dense)
+        key = _token_dense(config.hidden_size, f"{block}_key", x, flat_dense)
+        value = _token_dense(config.hidden_size, f"{block}_value", x, flat_dense)
         context = ScaledDotProductAttention(
             config.num_heads, config.attention_dropout, name=f"{block}_attention"
         )([query, key, value, bias])
-        attended = dense(config.hidden_size, f"{block}_attention_output")(context)
+        attended = _token_dense(
+            config.hidden_size, f"{block}_attention_output", context, flat_dense
+        )
         attended = keras.layers.Dropout(config.hidden_dropout)(attended)
         x = keras.layers.Add(name=f"{block}_attention_residual")([x, attended])
         x = keras.layers.LayerNormalization(
             epsilon=config.layer_norm_eps, name=f"{block}_attention_norm"
         )(x)
-        hidden = dense(config.intermediate_size, f"{block}_intermediate")(x)
+        hidden = _token_dense(config.intermediate_size, f"{block}_intermediate", x, flat_dense)
         hidden = keras.layers.Activation(
             ACTIVATIONS[config.hidden_act], name=f"{block}_activation"
         )(hidden)
-        hidden = dense(config.hidden_size, f"{block}_output")(hidden)
+        hidden = _token_dense(config.hidden_size, f"{block}_output", hidden, flat_dense)
         hidden = keras.layers.Dropout(config.hidden_dropout)(hidden)
         x = keras.layers.Add(name=f"{block}_output_residual")([x, hidden])
         x = keras.layers.LayerNormalization(
