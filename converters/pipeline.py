@@ -224,14 +224,19 @@ def convert_checkpoint(
         flatbuffers["float32" if "float32" in flatbuffers else next(iter(flatbuffers))],
         loaded.family.input_names,
     )
+    vocab = _vocab_file(loaded)
+    with timer.stage("embed metadata"):
+        for variant, flatbuffer in flatbuffers.items():
+            (staging / f"model-{variant}.tflite").write_bytes(
+                _with_metadata(flatbuffer, loaded, vocab, input_order)
+            )
     results = []
-    for variant, flatbuffer in flatbuffers.items():
+    for variant in flatbuffers:
         with timer.stage(f"validate {variant} on {len(dev)} dev texts"):
             result = validate_variant(
                 variant,
-                flatbuffer,
-                input_order,
-                tokenizer,
+                staging / f"model-{variant}.tflite",
+                loaded.checkpoint_dir / "tokenizer.json",
                 dev.texts,
                 y_true,
                 loaded.labels,
@@ -248,7 +253,7 @@ def convert_checkpoint(
             staging,
             loaded,
             tokenizer,
-            flatbuffers,
+            vocab,
             results,
             recommended,
             reason,
@@ -308,7 +313,7 @@ def _write_bundle(
     staging: Path,
     loaded: LoadedModel,
     tokenizer: TextTokenizer,
-    flatbuffers: dict[str, bytes],
+    vocab: Path | None,
     results: list[VariantValidation],
     recommended: str,
     reason: str,
@@ -317,16 +322,9 @@ def _write_bundle(
     options: ConvertOptions,
     max_length: int,
 ) -> BundleManifest:
-    tokenizer_kind = _tokenizer_kind(loaded.checkpoint_dir / "tokenizer.json")
-    vocab = loaded.checkpoint_dir / "vocab.txt"
-    has_vocab = tokenizer_kind == "wordpiece" and vocab.is_file()
-    for variant, flatbuffer in flatbuffers.items():
-        (staging / f"model-{variant}.tflite").write_bytes(
-            _with_metadata(flatbuffer, loaded, vocab if has_vocab else None, input_order)
-        )
     shutil.copy2(staging / f"model-{recommended}.tflite", staging / MODEL_FILE)
     shutil.copy2(loaded.checkpoint_dir / "tokenizer.json", staging / "tokenizer.json")
-    if has_vocab:
+    if vocab is not None:
         shutil.copy2(vocab, staging / "vocab.txt")
     (staging / "labels.txt").write_text("\n".join(loaded.labels) + "\n", encoding="utf-8")
     by_name = {r.variant: r for r in results}
@@ -337,10 +335,10 @@ def _write_bundle(
         max_length=max_length,
         tokenizer={
             "file": "tokenizer.json",
-            "kind": tokenizer_kind,
+            "kind": _tokenizer_kind(loaded.checkpoint_dir / "tokenizer.json"),
             "lowercase": tokenizer.lowercase,
             "pad_id": tokenizer.pad_id,
-            "vocab_file": "vocab.txt" if has_vocab else None,
+            "vocab_file": "vocab.txt" if vocab is not None else None,
         },
         inputs=[{"name": name, "dtype": "int32", "shape": [1, -1]} for name in input_order],
         output={"name": OUTPUT_NAME, "dtype": "float32", "shape": [1, len(loaded.labels)]},
@@ -358,7 +356,7 @@ def _write_bundle(
                     "p50_dev": round(by_name[variant].p50_ms_dev, 3),
                 },
             }
-            for variant in flatbuffers
+            for variant in by_name
         },
         calibration={
             "sha256": _calibration_hash(calibration_texts),
@@ -368,6 +366,13 @@ def _write_bundle(
         created=datetime.now(UTC).isoformat(timespec="seconds"),
         source_checkpoint=str(loaded.checkpoint_dir),
     )
+
+
+def _vocab_file(loaded: LoadedModel) -> Path | None:
+    """The WordPiece vocab to embed for MediaPipe, if the checkpoint has one."""
+    vocab = loaded.checkpoint_dir / "vocab.txt"
+    kind = _tokenizer_kind(loaded.checkpoint_dir / "tokenizer.json")
+    return vocab if kind == "wordpiece" and vocab.is_file() else None
 
 
 def _tokenizer_kind(path: Path) -> str:

@@ -1,83 +1,35 @@
 """Validation of converted variants on real dev data: accuracy, agreement, numeric drift, latency.
 
-Runs the flatbuffers in LiteRT exactly as the device runtime does: each text is
-padded to the smallest length bucket that fits, one interpreter per bucket.
+Each variant's file, as it will ship, runs through the device runtime
+(``slm_edge.runtime.TextClassifier``, 1 thread): every text is padded to the smallest
+length bucket that fits, exactly as on a device. Latency is per request, tokenization
+included.
 """
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
-from ai_edge_litert.interpreter import Interpreter
 
 from slm_edge.evaluation import evaluate_predictions
-from slm_edge.tokenization import TextTokenizer
+from slm_edge.runtime import TextClassifier
 
 
-def bucket_for(num_tokens: int, buckets: list[int]) -> int:
-    """The smallest bucket that holds ``num_tokens`` (the largest if none does)."""
-    return next((b for b in sorted(buckets) if b >= num_tokens), max(buckets))
+def _p50_ms(seconds: list[float]) -> float:
+    return float(np.median(seconds) * 1000)
 
 
-class BucketedModel:
-    """A flatbuffer with one interpreter per sequence-length bucket, sized once."""
-
-    def __init__(self, flatbuffer: bytes, input_names: list[str], threads: int = 1):
-        self.flatbuffer = flatbuffer
-        self.input_names = input_names
-        self.threads = threads
-        self._runners: dict[int, tuple[Interpreter, dict[str, int], int]] = {}
-
-    def _runner(self, length: int):
-        if length not in self._runners:
-            interpreter = Interpreter(model_content=self.flatbuffer, num_threads=self.threads)
-            by_name = {}
-            for detail in interpreter.get_input_details():
-                name = next(n for n in self.input_names if n in detail["name"])
-                interpreter.resize_tensor_input(detail["index"], [1, length])
-                by_name[name] = detail["index"]
-            interpreter.allocate_tensors()
-            output = interpreter.get_output_details()[0]["index"]
-            self._runners[length] = (interpreter, by_name, output)
-        return self._runners[length]
-
-    def run(self, inputs: dict[str, np.ndarray]) -> np.ndarray:
-        """Probabilities for one padded example (arrays of shape ``[1, length]``)."""
-        interpreter, by_name, output = self._runner(inputs["input_ids"].shape[1])
-        for name, index in by_name.items():
-            interpreter.set_tensor(index, inputs[name])
-        interpreter.invoke()
-        return interpreter.get_tensor(output)[0].copy()
-
-
-def run_texts(
-    model: BucketedModel, tokenizer: TextTokenizer, texts: list[str], buckets: list[int]
-) -> tuple[np.ndarray, list[float]]:
-    """Probabilities for every text, and the seconds each invoke took."""
-    outputs, seconds = [], []
-    for text in texts:
-        batch = tokenizer.encode([text])
-        length = bucket_for(int(batch.lengths[0]), buckets)
-        padded = tokenizer.encode([text], pad_to=length)
-        started = time.perf_counter()
-        outputs.append(model.run(padded.as_inputs(model.input_names)))
-        seconds.append(time.perf_counter() - started)
-    return np.stack(outputs), seconds
-
-
-def padded_latency_ms(
-    model: BucketedModel, tokenizer: TextTokenizer, text: str, length: int, runs: int = 30
-) -> float:
-    """p50 milliseconds of one invoke at a fixed ``length``, after warm-up."""
-    inputs = tokenizer.encode([text], pad_to=length).as_inputs(model.input_names)
+def padded_latency_ms(classifier: TextClassifier, text: str, length: int, runs: int = 30) -> float:
+    """p50 milliseconds of one request padded to ``length``, after warm-up."""
     for _ in range(3):
-        model.run(inputs)
-    times = []
+        classifier.probabilities([text], pad_to=length)
+    seconds = []
     for _ in range(runs):
         started = time.perf_counter()
-        model.run(inputs)
-        times.append(time.perf_counter() - started)
-    return float(np.median(times) * 1000)
+        classifier.probabilities([text], pad_to=length)
+        seconds.append(time.perf_counter() - started)
+    return _p50_ms(seconds)
 
 
 @dataclass
@@ -95,7 +47,6 @@ class VariantValidation:
     p50_ms_128: float
     p50_ms_dev: float
     passed: bool = True
-    ops: list[str] = field(default_factory=list)
 
     def metrics(self) -> dict:
         return {
@@ -113,9 +64,8 @@ class VariantValidation:
 
 def validate_variant(
     variant: str,
-    flatbuffer: bytes,
-    input_names: list[str],
-    tokenizer: TextTokenizer,
+    model_path: Path,
+    tokenizer_path: Path,
     texts: list[str],
     y_true: np.ndarray,
     labels: list[str],
@@ -123,22 +73,30 @@ def validate_variant(
     buckets: list[int],
     max_length: int,
 ) -> VariantValidation:
-    """Scores ``flatbuffer`` on the dev texts and times it (1 thread)."""
-    model = BucketedModel(flatbuffer, input_names, threads=1)
-    probabilities, seconds = run_texts(model, tokenizer, texts, buckets)
+    """Scores the model file on the dev texts and times it (1 thread)."""
+    with TextClassifier.from_files(
+        model_path, tokenizer_path, labels, max_length, num_threads=1, sequence_lengths=buckets
+    ) as classifier:
+        rows, seconds = [], []
+        for text in texts:
+            started = time.perf_counter()
+            rows.append(classifier.probabilities([text])[0])
+            seconds.append(time.perf_counter() - started)
+        p50_128 = padded_latency_ms(classifier, texts[0], max_length)
+    probabilities = np.stack(rows)
     report = evaluate_predictions(y_true, probabilities.argmax(-1), labels)
     eps = 1e-12
     logprob_diff = np.abs(np.log(probabilities + eps) - np.log(reference_probabilities + eps)).max()
     difference = np.abs(probabilities - reference_probabilities)
     return VariantValidation(
         variant=variant,
-        size_bytes=len(flatbuffer),
+        size_bytes=model_path.stat().st_size,
         accuracy=report.accuracy,
         macro_f1=report.macro_f1,
         agreement=float(np.mean(probabilities.argmax(-1) == reference_probabilities.argmax(-1))),
         max_abs_prob_diff=float(difference.max()),
         mean_abs_prob_diff=float(difference.mean()),
         max_abs_logprob_diff=float(logprob_diff),
-        p50_ms_128=padded_latency_ms(model, tokenizer, texts[0], max_length),
-        p50_ms_dev=float(np.median(seconds) * 1000),
+        p50_ms_128=p50_128,
+        p50_ms_dev=_p50_ms(seconds),
     )

@@ -206,6 +206,7 @@ class TextClassifier:
         max_length: int = 128,
         num_threads: int | None = None,
         max_concurrency: int | None = None,
+        sequence_lengths: list[int] | tuple[int, ...] = DEFAULT_SEQUENCE_LENGTHS,
     ) -> "TextClassifier":
         """Loads a bare model; ``labels`` is a list or a file with one label per line."""
         return cls(
@@ -213,7 +214,7 @@ class TextClassifier:
             Path(tokenizer_path),
             _read_labels(labels),
             max_length,
-            DEFAULT_SEQUENCE_LENGTHS,
+            sequence_lengths,
             num_threads=num_threads,
             max_concurrency=max_concurrency,
         )
