@@ -2,7 +2,7 @@
 
 Target (issue 2): at least 88.0% dev accuracy within 30 minutes on a 2-core CPU.
 
-    python benchmarks/finetune_sst2.py [--max-train-examples N] [--epochs 2] [-o runs/sst2]
+    python benchmarks/finetune_sst2.py [--max-train-examples N] [--epochs 1] [-o runs/sst2]
 
 Reads ../shared/data/sst2 (never copied into the repo); writes the fine-tuned
 checkpoint to -o and the figures to benchmarks/results/finetune_sst2.json.
@@ -23,7 +23,7 @@ SST2 = ROOT.parent / "shared" / "data" / "sst2"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--max-train-examples", type=int, help="stratified subset of train")
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--epochs", type=int, default=1)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--learning-rate", type=float, default=1e-4)
     parser.add_argument("-o", "--output", default=str(ROOT / "runs" / "sst2"))
