@@ -17,7 +17,9 @@ import flatbuffers
 # namespace: tflite
 
 from flatbuffers.compat import import_numpy
+
 np = import_numpy()
+
 
 class AssociatedFileType(object):
     UNKNOWN = 0
@@ -54,8 +56,10 @@ class ContentProperties(object):
     BoundingBoxProperties = 3
     AudioProperties = 4
 
+
 def ContentPropertiesCreator(unionType, table):
     from flatbuffers.table import Table
+
     if not isinstance(table, Table):
         return None
     if unionType == ContentProperties().FeatureProperties:
@@ -84,8 +88,10 @@ class ProcessUnitOptions(object):
     SentencePieceTokenizerOptions = 5
     RegexTokenizerOptions = 6
 
+
 def ProcessUnitOptionsCreator(unionType, table):
     from flatbuffers.table import Table
+
     if not isinstance(table, Table):
         return None
     if unionType == ProcessUnitOptions().NormalizationOptions:
@@ -104,7 +110,7 @@ def ProcessUnitOptionsCreator(unionType, table):
 
 
 class AssociatedFile(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -117,9 +123,12 @@ class AssociatedFile(object):
     def GetRootAsAssociatedFile(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def AssociatedFileBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # AssociatedFile
     def Init(self, buf, pos):
@@ -160,31 +169,42 @@ class AssociatedFile(object):
             return self._tab.String(o + self._tab.Pos)
         return None
 
+
 def AssociatedFileStart(builder):
     builder.StartObject(5)
+
 
 def AssociatedFileAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
 
+
 def AssociatedFileAddDescription(builder, description):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(description), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(description), 0
+    )
+
 
 def AssociatedFileAddType(builder, type):
     builder.PrependInt8Slot(2, type, 0)
 
+
 def AssociatedFileAddLocale(builder, locale):
-    builder.PrependUOffsetTRelativeSlot(3, flatbuffers.number_types.UOffsetTFlags.py_type(locale), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        3, flatbuffers.number_types.UOffsetTFlags.py_type(locale), 0
+    )
+
 
 def AssociatedFileAddVersion(builder, version):
-    builder.PrependUOffsetTRelativeSlot(4, flatbuffers.number_types.UOffsetTFlags.py_type(version), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        4, flatbuffers.number_types.UOffsetTFlags.py_type(version), 0
+    )
+
 
 def AssociatedFileEnd(builder):
     return builder.EndObject()
 
 
-
 class AssociatedFileT(object):
-
     # AssociatedFileT
     def __init__(self):
         self.name = None  # type: str
@@ -202,7 +222,7 @@ class AssociatedFileT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, associatedFile):
@@ -245,7 +265,7 @@ class AssociatedFileT(object):
 
 
 class FeatureProperties(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -258,24 +278,27 @@ class FeatureProperties(object):
     def GetRootAsFeatureProperties(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def FeaturePropertiesBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # FeatureProperties
     def Init(self, buf, pos):
         self._tab = flatbuffers.table.Table(buf, pos)
 
+
 def FeaturePropertiesStart(builder):
     builder.StartObject(0)
+
 
 def FeaturePropertiesEnd(builder):
     return builder.EndObject()
 
 
-
 class FeaturePropertiesT(object):
-
     # FeaturePropertiesT
     def __init__(self):
         pass
@@ -289,7 +312,7 @@ class FeaturePropertiesT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, featureProperties):
@@ -310,7 +333,7 @@ class FeaturePropertiesT(object):
 
 
 class ImageSize(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -323,9 +346,12 @@ class ImageSize(object):
     def GetRootAsImageSize(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def ImageSizeBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # ImageSize
     def Init(self, buf, pos):
@@ -345,22 +371,24 @@ class ImageSize(object):
             return self._tab.Get(flatbuffers.number_types.Uint32Flags, o + self._tab.Pos)
         return 0
 
+
 def ImageSizeStart(builder):
     builder.StartObject(2)
+
 
 def ImageSizeAddWidth(builder, width):
     builder.PrependUint32Slot(0, width, 0)
 
+
 def ImageSizeAddHeight(builder, height):
     builder.PrependUint32Slot(1, height, 0)
+
 
 def ImageSizeEnd(builder):
     return builder.EndObject()
 
 
-
 class ImageSizeT(object):
-
     # ImageSizeT
     def __init__(self):
         self.width = 0  # type: int
@@ -375,7 +403,7 @@ class ImageSizeT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, imageSize):
@@ -400,7 +428,7 @@ class ImageSizeT(object):
 
 
 class ImageProperties(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -413,9 +441,12 @@ class ImageProperties(object):
     def GetRootAsImageProperties(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def ImagePropertiesBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # ImageProperties
     def Init(self, buf, pos):
@@ -438,14 +469,20 @@ class ImageProperties(object):
             return obj
         return None
 
+
 def ImagePropertiesStart(builder):
     builder.StartObject(2)
+
 
 def ImagePropertiesAddColorSpace(builder, colorSpace):
     builder.PrependInt8Slot(0, colorSpace, 0)
 
+
 def ImagePropertiesAddDefaultSize(builder, defaultSize):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(defaultSize), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(defaultSize), 0
+    )
+
 
 def ImagePropertiesEnd(builder):
     return builder.EndObject()
@@ -456,8 +493,8 @@ try:
 except:
     pass
 
-class ImagePropertiesT(object):
 
+class ImagePropertiesT(object):
     # ImagePropertiesT
     def __init__(self):
         self.colorSpace = 0  # type: int
@@ -472,7 +509,7 @@ class ImagePropertiesT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, imageProperties):
@@ -501,7 +538,7 @@ class ImagePropertiesT(object):
 
 
 class AudioProperties(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -514,9 +551,12 @@ class AudioProperties(object):
     def GetRootAsAudioProperties(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def AudioPropertiesBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # AudioProperties
     def Init(self, buf, pos):
@@ -536,22 +576,24 @@ class AudioProperties(object):
             return self._tab.Get(flatbuffers.number_types.Uint32Flags, o + self._tab.Pos)
         return 0
 
+
 def AudioPropertiesStart(builder):
     builder.StartObject(2)
+
 
 def AudioPropertiesAddSampleRate(builder, sampleRate):
     builder.PrependUint32Slot(0, sampleRate, 0)
 
+
 def AudioPropertiesAddChannels(builder, channels):
     builder.PrependUint32Slot(1, channels, 0)
+
 
 def AudioPropertiesEnd(builder):
     return builder.EndObject()
 
 
-
 class AudioPropertiesT(object):
-
     # AudioPropertiesT
     def __init__(self):
         self.sampleRate = 0  # type: int
@@ -566,7 +608,7 @@ class AudioPropertiesT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, audioProperties):
@@ -591,7 +633,7 @@ class AudioPropertiesT(object):
 
 
 class BoundingBoxProperties(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -604,9 +646,12 @@ class BoundingBoxProperties(object):
     def GetRootAsBoundingBoxProperties(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def BoundingBoxPropertiesBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # BoundingBoxProperties
     def Init(self, buf, pos):
@@ -617,7 +662,10 @@ class BoundingBoxProperties(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
         if o != 0:
             a = self._tab.Vector(o)
-            return self._tab.Get(flatbuffers.number_types.Uint32Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4))
+            return self._tab.Get(
+                flatbuffers.number_types.Uint32Flags,
+                a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4),
+            )
         return 0
 
     # BoundingBoxProperties
@@ -653,20 +701,26 @@ class BoundingBoxProperties(object):
             return self._tab.Get(flatbuffers.number_types.Int8Flags, o + self._tab.Pos)
         return 0
 
+
 def BoundingBoxPropertiesStart(builder):
     builder.StartObject(3)
+
 
 def BoundingBoxPropertiesAddIndex(builder, index):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(index), 0)
 
+
 def BoundingBoxPropertiesStartIndexVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def BoundingBoxPropertiesAddType(builder, type):
     builder.PrependInt8Slot(1, type, 0)
 
+
 def BoundingBoxPropertiesAddCoordinateType(builder, coordinateType):
     builder.PrependInt8Slot(2, coordinateType, 0)
+
 
 def BoundingBoxPropertiesEnd(builder):
     return builder.EndObject()
@@ -677,8 +731,8 @@ try:
 except:
     pass
 
-class BoundingBoxPropertiesT(object):
 
+class BoundingBoxPropertiesT(object):
     # BoundingBoxPropertiesT
     def __init__(self):
         self.index = None  # type: List[int]
@@ -694,7 +748,7 @@ class BoundingBoxPropertiesT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, boundingBoxProperties):
@@ -736,7 +790,7 @@ class BoundingBoxPropertiesT(object):
 
 
 class ValueRange(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -749,9 +803,12 @@ class ValueRange(object):
     def GetRootAsValueRange(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def ValueRangeBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # ValueRange
     def Init(self, buf, pos):
@@ -771,22 +828,24 @@ class ValueRange(object):
             return self._tab.Get(flatbuffers.number_types.Int32Flags, o + self._tab.Pos)
         return 0
 
+
 def ValueRangeStart(builder):
     builder.StartObject(2)
+
 
 def ValueRangeAddMin(builder, min):
     builder.PrependInt32Slot(0, min, 0)
 
+
 def ValueRangeAddMax(builder, max):
     builder.PrependInt32Slot(1, max, 0)
+
 
 def ValueRangeEnd(builder):
     return builder.EndObject()
 
 
-
 class ValueRangeT(object):
-
     # ValueRangeT
     def __init__(self):
         self.min = 0  # type: int
@@ -801,7 +860,7 @@ class ValueRangeT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, valueRange):
@@ -826,7 +885,7 @@ class ValueRangeT(object):
 
 
 class Content(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -839,9 +898,12 @@ class Content(object):
     def GetRootAsContent(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def ContentBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # Content
     def Init(self, buf, pos):
@@ -859,6 +921,7 @@ class Content(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         if o != 0:
             from flatbuffers.table import Table
+
             obj = Table(bytearray(), 0)
             self._tab.Union(obj, o)
             return obj
@@ -874,17 +937,24 @@ class Content(object):
             return obj
         return None
 
+
 def ContentStart(builder):
     builder.StartObject(3)
+
 
 def ContentAddContentPropertiesType(builder, contentPropertiesType):
     builder.PrependUint8Slot(0, contentPropertiesType, 0)
 
+
 def ContentAddContentProperties(builder, contentProperties):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(contentProperties), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(contentProperties), 0
+    )
+
 
 def ContentAddRange(builder, range):
     builder.PrependUOffsetTRelativeSlot(2, flatbuffers.number_types.UOffsetTFlags.py_type(range), 0)
+
 
 def ContentEnd(builder):
     return builder.EndObject()
@@ -895,8 +965,8 @@ try:
 except:
     pass
 
-class ContentT(object):
 
+class ContentT(object):
     # ContentT
     def __init__(self):
         self.contentPropertiesType = 0  # type: int
@@ -912,7 +982,7 @@ class ContentT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, content):
@@ -925,7 +995,9 @@ class ContentT(object):
         if content is None:
             return
         self.contentPropertiesType = content.ContentPropertiesType()
-        self.contentProperties = ContentPropertiesCreator(self.contentPropertiesType, content.ContentProperties())
+        self.contentProperties = ContentPropertiesCreator(
+            self.contentPropertiesType, content.ContentProperties()
+        )
         if content.Range() is not None:
             self.range = ValueRangeT.InitFromObj(content.Range())
 
@@ -946,7 +1018,7 @@ class ContentT(object):
 
 
 class NormalizationOptions(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -959,9 +1031,12 @@ class NormalizationOptions(object):
     def GetRootAsNormalizationOptions(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def NormalizationOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # NormalizationOptions
     def Init(self, buf, pos):
@@ -972,7 +1047,10 @@ class NormalizationOptions(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
         if o != 0:
             a = self._tab.Vector(o)
-            return self._tab.Get(flatbuffers.number_types.Float32Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4))
+            return self._tab.Get(
+                flatbuffers.number_types.Float32Flags,
+                a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4),
+            )
         return 0
 
     # NormalizationOptions
@@ -999,7 +1077,10 @@ class NormalizationOptions(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         if o != 0:
             a = self._tab.Vector(o)
-            return self._tab.Get(flatbuffers.number_types.Float32Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4))
+            return self._tab.Get(
+                flatbuffers.number_types.Float32Flags,
+                a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4),
+            )
         return 0
 
     # NormalizationOptions
@@ -1021,20 +1102,26 @@ class NormalizationOptions(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         return o == 0
 
+
 def NormalizationOptionsStart(builder):
     builder.StartObject(2)
+
 
 def NormalizationOptionsAddMean(builder, mean):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(mean), 0)
 
+
 def NormalizationOptionsStartMeanVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def NormalizationOptionsAddStd(builder, std):
     builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(std), 0)
 
+
 def NormalizationOptionsStartStdVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def NormalizationOptionsEnd(builder):
     return builder.EndObject()
@@ -1045,8 +1132,8 @@ try:
 except:
     pass
 
-class NormalizationOptionsT(object):
 
+class NormalizationOptionsT(object):
     # NormalizationOptionsT
     def __init__(self):
         self.mean = None  # type: List[float]
@@ -1061,7 +1148,7 @@ class NormalizationOptionsT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, normalizationOptions):
@@ -1116,7 +1203,7 @@ class NormalizationOptionsT(object):
 
 
 class ScoreCalibrationOptions(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -1129,9 +1216,12 @@ class ScoreCalibrationOptions(object):
     def GetRootAsScoreCalibrationOptions(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def ScoreCalibrationOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # ScoreCalibrationOptions
     def Init(self, buf, pos):
@@ -1151,22 +1241,24 @@ class ScoreCalibrationOptions(object):
             return self._tab.Get(flatbuffers.number_types.Float32Flags, o + self._tab.Pos)
         return 0.0
 
+
 def ScoreCalibrationOptionsStart(builder):
     builder.StartObject(2)
+
 
 def ScoreCalibrationOptionsAddScoreTransformation(builder, scoreTransformation):
     builder.PrependInt8Slot(0, scoreTransformation, 0)
 
+
 def ScoreCalibrationOptionsAddDefaultScore(builder, defaultScore):
     builder.PrependFloat32Slot(1, defaultScore, 0.0)
+
 
 def ScoreCalibrationOptionsEnd(builder):
     return builder.EndObject()
 
 
-
 class ScoreCalibrationOptionsT(object):
-
     # ScoreCalibrationOptionsT
     def __init__(self):
         self.scoreTransformation = 0  # type: int
@@ -1181,7 +1273,7 @@ class ScoreCalibrationOptionsT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, scoreCalibrationOptions):
@@ -1206,7 +1298,7 @@ class ScoreCalibrationOptionsT(object):
 
 
 class ScoreThresholdingOptions(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -1219,9 +1311,12 @@ class ScoreThresholdingOptions(object):
     def GetRootAsScoreThresholdingOptions(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def ScoreThresholdingOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # ScoreThresholdingOptions
     def Init(self, buf, pos):
@@ -1234,19 +1329,20 @@ class ScoreThresholdingOptions(object):
             return self._tab.Get(flatbuffers.number_types.Float32Flags, o + self._tab.Pos)
         return 0.0
 
+
 def ScoreThresholdingOptionsStart(builder):
     builder.StartObject(1)
 
+
 def ScoreThresholdingOptionsAddGlobalScoreThreshold(builder, globalScoreThreshold):
     builder.PrependFloat32Slot(0, globalScoreThreshold, 0.0)
+
 
 def ScoreThresholdingOptionsEnd(builder):
     return builder.EndObject()
 
 
-
 class ScoreThresholdingOptionsT(object):
-
     # ScoreThresholdingOptionsT
     def __init__(self):
         self.globalScoreThreshold = 0.0  # type: float
@@ -1260,7 +1356,7 @@ class ScoreThresholdingOptionsT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, scoreThresholdingOptions):
@@ -1283,7 +1379,7 @@ class ScoreThresholdingOptionsT(object):
 
 
 class BertTokenizerOptions(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -1296,9 +1392,12 @@ class BertTokenizerOptions(object):
     def GetRootAsBertTokenizerOptions(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def BertTokenizerOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # BertTokenizerOptions
     def Init(self, buf, pos):
@@ -1328,14 +1427,20 @@ class BertTokenizerOptions(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
         return o == 0
 
+
 def BertTokenizerOptionsStart(builder):
     builder.StartObject(1)
 
+
 def BertTokenizerOptionsAddVocabFile(builder, vocabFile):
-    builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(vocabFile), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        0, flatbuffers.number_types.UOffsetTFlags.py_type(vocabFile), 0
+    )
+
 
 def BertTokenizerOptionsStartVocabFileVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def BertTokenizerOptionsEnd(builder):
     return builder.EndObject()
@@ -1346,8 +1451,8 @@ try:
 except:
     pass
 
-class BertTokenizerOptionsT(object):
 
+class BertTokenizerOptionsT(object):
     # BertTokenizerOptionsT
     def __init__(self):
         self.vocabFile = None  # type: List[AssociatedFileT]
@@ -1361,7 +1466,7 @@ class BertTokenizerOptionsT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, bertTokenizerOptions):
@@ -1400,7 +1505,7 @@ class BertTokenizerOptionsT(object):
 
 
 class SentencePieceTokenizerOptions(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -1413,9 +1518,12 @@ class SentencePieceTokenizerOptions(object):
     def GetRootAsSentencePieceTokenizerOptions(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def SentencePieceTokenizerOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # SentencePieceTokenizerOptions
     def Init(self, buf, pos):
@@ -1469,20 +1577,30 @@ class SentencePieceTokenizerOptions(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         return o == 0
 
+
 def SentencePieceTokenizerOptionsStart(builder):
     builder.StartObject(2)
 
+
 def SentencePieceTokenizerOptionsAddSentencePieceModel(builder, sentencePieceModel):
-    builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(sentencePieceModel), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        0, flatbuffers.number_types.UOffsetTFlags.py_type(sentencePieceModel), 0
+    )
+
 
 def SentencePieceTokenizerOptionsStartSentencePieceModelVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def SentencePieceTokenizerOptionsAddVocabFile(builder, vocabFile):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(vocabFile), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(vocabFile), 0
+    )
+
 
 def SentencePieceTokenizerOptionsStartVocabFileVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def SentencePieceTokenizerOptionsEnd(builder):
     return builder.EndObject()
@@ -1493,8 +1611,8 @@ try:
 except:
     pass
 
-class SentencePieceTokenizerOptionsT(object):
 
+class SentencePieceTokenizerOptionsT(object):
     # SentencePieceTokenizerOptionsT
     def __init__(self):
         self.sentencePieceModel = None  # type: List[AssociatedFileT]
@@ -1509,7 +1627,7 @@ class SentencePieceTokenizerOptionsT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, sentencePieceTokenizerOptions):
@@ -1527,7 +1645,9 @@ class SentencePieceTokenizerOptionsT(object):
                 if sentencePieceTokenizerOptions.SentencePieceModel(i) is None:
                     self.sentencePieceModel.append(None)
                 else:
-                    associatedFile_ = AssociatedFileT.InitFromObj(sentencePieceTokenizerOptions.SentencePieceModel(i))
+                    associatedFile_ = AssociatedFileT.InitFromObj(
+                        sentencePieceTokenizerOptions.SentencePieceModel(i)
+                    )
                     self.sentencePieceModel.append(associatedFile_)
         if not sentencePieceTokenizerOptions.VocabFileIsNone():
             self.vocabFile = []
@@ -1535,7 +1655,9 @@ class SentencePieceTokenizerOptionsT(object):
                 if sentencePieceTokenizerOptions.VocabFile(i) is None:
                     self.vocabFile.append(None)
                 else:
-                    associatedFile_ = AssociatedFileT.InitFromObj(sentencePieceTokenizerOptions.VocabFile(i))
+                    associatedFile_ = AssociatedFileT.InitFromObj(
+                        sentencePieceTokenizerOptions.VocabFile(i)
+                    )
                     self.vocabFile.append(associatedFile_)
 
     # SentencePieceTokenizerOptionsT
@@ -1544,7 +1666,9 @@ class SentencePieceTokenizerOptionsT(object):
             sentencePieceModellist = []
             for i in range(len(self.sentencePieceModel)):
                 sentencePieceModellist.append(self.sentencePieceModel[i].Pack(builder))
-            SentencePieceTokenizerOptionsStartSentencePieceModelVector(builder, len(self.sentencePieceModel))
+            SentencePieceTokenizerOptionsStartSentencePieceModelVector(
+                builder, len(self.sentencePieceModel)
+            )
             for i in reversed(range(len(self.sentencePieceModel))):
                 builder.PrependUOffsetTRelative(sentencePieceModellist[i])
             sentencePieceModel = builder.EndVector()
@@ -1566,7 +1690,7 @@ class SentencePieceTokenizerOptionsT(object):
 
 
 class RegexTokenizerOptions(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -1579,9 +1703,12 @@ class RegexTokenizerOptions(object):
     def GetRootAsRegexTokenizerOptions(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def RegexTokenizerOptionsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # RegexTokenizerOptions
     def Init(self, buf, pos):
@@ -1618,17 +1745,26 @@ class RegexTokenizerOptions(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         return o == 0
 
+
 def RegexTokenizerOptionsStart(builder):
     builder.StartObject(2)
 
+
 def RegexTokenizerOptionsAddDelimRegexPattern(builder, delimRegexPattern):
-    builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(delimRegexPattern), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        0, flatbuffers.number_types.UOffsetTFlags.py_type(delimRegexPattern), 0
+    )
+
 
 def RegexTokenizerOptionsAddVocabFile(builder, vocabFile):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(vocabFile), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(vocabFile), 0
+    )
+
 
 def RegexTokenizerOptionsStartVocabFileVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def RegexTokenizerOptionsEnd(builder):
     return builder.EndObject()
@@ -1639,8 +1775,8 @@ try:
 except:
     pass
 
-class RegexTokenizerOptionsT(object):
 
+class RegexTokenizerOptionsT(object):
     # RegexTokenizerOptionsT
     def __init__(self):
         self.delimRegexPattern = None  # type: str
@@ -1655,7 +1791,7 @@ class RegexTokenizerOptionsT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, regexTokenizerOptions):
@@ -1674,7 +1810,9 @@ class RegexTokenizerOptionsT(object):
                 if regexTokenizerOptions.VocabFile(i) is None:
                     self.vocabFile.append(None)
                 else:
-                    associatedFile_ = AssociatedFileT.InitFromObj(regexTokenizerOptions.VocabFile(i))
+                    associatedFile_ = AssociatedFileT.InitFromObj(
+                        regexTokenizerOptions.VocabFile(i)
+                    )
                     self.vocabFile.append(associatedFile_)
 
     # RegexTokenizerOptionsT
@@ -1699,7 +1837,7 @@ class RegexTokenizerOptionsT(object):
 
 
 class ProcessUnit(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -1712,9 +1850,12 @@ class ProcessUnit(object):
     def GetRootAsProcessUnit(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def ProcessUnitBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # ProcessUnit
     def Init(self, buf, pos):
@@ -1732,19 +1873,26 @@ class ProcessUnit(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         if o != 0:
             from flatbuffers.table import Table
+
             obj = Table(bytearray(), 0)
             self._tab.Union(obj, o)
             return obj
         return None
 
+
 def ProcessUnitStart(builder):
     builder.StartObject(2)
+
 
 def ProcessUnitAddOptionsType(builder, optionsType):
     builder.PrependUint8Slot(0, optionsType, 0)
 
+
 def ProcessUnitAddOptions(builder, options):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(options), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(options), 0
+    )
+
 
 def ProcessUnitEnd(builder):
     return builder.EndObject()
@@ -1755,8 +1903,8 @@ try:
 except:
     pass
 
-class ProcessUnitT(object):
 
+class ProcessUnitT(object):
     # ProcessUnitT
     def __init__(self):
         self.optionsType = 0  # type: int
@@ -1771,7 +1919,7 @@ class ProcessUnitT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, processUnit):
@@ -1799,7 +1947,7 @@ class ProcessUnitT(object):
 
 
 class Stats(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -1812,9 +1960,12 @@ class Stats(object):
     def GetRootAsStats(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def StatsBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # Stats
     def Init(self, buf, pos):
@@ -1825,7 +1976,10 @@ class Stats(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(4))
         if o != 0:
             a = self._tab.Vector(o)
-            return self._tab.Get(flatbuffers.number_types.Float32Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4))
+            return self._tab.Get(
+                flatbuffers.number_types.Float32Flags,
+                a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4),
+            )
         return 0
 
     # Stats
@@ -1852,7 +2006,10 @@ class Stats(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         if o != 0:
             a = self._tab.Vector(o)
-            return self._tab.Get(flatbuffers.number_types.Float32Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4))
+            return self._tab.Get(
+                flatbuffers.number_types.Float32Flags,
+                a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 4),
+            )
         return 0
 
     # Stats
@@ -1874,20 +2031,26 @@ class Stats(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         return o == 0
 
+
 def StatsStart(builder):
     builder.StartObject(2)
+
 
 def StatsAddMax(builder, max):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(max), 0)
 
+
 def StatsStartMaxVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def StatsAddMin(builder, min):
     builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(min), 0)
 
+
 def StatsStartMinVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def StatsEnd(builder):
     return builder.EndObject()
@@ -1898,8 +2061,8 @@ try:
 except:
     pass
 
-class StatsT(object):
 
+class StatsT(object):
     # StatsT
     def __init__(self):
         self.max = None  # type: List[float]
@@ -1914,7 +2077,7 @@ class StatsT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, stats):
@@ -1969,7 +2132,7 @@ class StatsT(object):
 
 
 class TensorGroup(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -1982,9 +2145,12 @@ class TensorGroup(object):
     def GetRootAsTensorGroup(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def TensorGroupBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # TensorGroup
     def Init(self, buf, pos):
@@ -2017,17 +2183,24 @@ class TensorGroup(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         return o == 0
 
+
 def TensorGroupStart(builder):
     builder.StartObject(2)
+
 
 def TensorGroupAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
 
+
 def TensorGroupAddTensorNames(builder, tensorNames):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(tensorNames), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(tensorNames), 0
+    )
+
 
 def TensorGroupStartTensorNamesVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def TensorGroupEnd(builder):
     return builder.EndObject()
@@ -2038,8 +2211,8 @@ try:
 except:
     pass
 
-class TensorGroupT(object):
 
+class TensorGroupT(object):
     # TensorGroupT
     def __init__(self):
         self.name = None  # type: str
@@ -2054,7 +2227,7 @@ class TensorGroupT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, tensorGroup):
@@ -2094,7 +2267,7 @@ class TensorGroupT(object):
 
 
 class TensorMetadata(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -2107,9 +2280,12 @@ class TensorMetadata(object):
     def GetRootAsTensorMetadata(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def TensorMetadataBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # TensorMetadata
     def Init(self, buf, pos):
@@ -2217,38 +2393,60 @@ class TensorMetadata(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(16))
         return o == 0
 
+
 def TensorMetadataStart(builder):
     builder.StartObject(7)
+
 
 def TensorMetadataAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
 
+
 def TensorMetadataAddDescription(builder, description):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(description), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(description), 0
+    )
+
 
 def TensorMetadataAddDimensionNames(builder, dimensionNames):
-    builder.PrependUOffsetTRelativeSlot(2, flatbuffers.number_types.UOffsetTFlags.py_type(dimensionNames), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        2, flatbuffers.number_types.UOffsetTFlags.py_type(dimensionNames), 0
+    )
+
 
 def TensorMetadataStartDimensionNamesVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def TensorMetadataAddContent(builder, content):
-    builder.PrependUOffsetTRelativeSlot(3, flatbuffers.number_types.UOffsetTFlags.py_type(content), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        3, flatbuffers.number_types.UOffsetTFlags.py_type(content), 0
+    )
+
 
 def TensorMetadataAddProcessUnits(builder, processUnits):
-    builder.PrependUOffsetTRelativeSlot(4, flatbuffers.number_types.UOffsetTFlags.py_type(processUnits), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        4, flatbuffers.number_types.UOffsetTFlags.py_type(processUnits), 0
+    )
+
 
 def TensorMetadataStartProcessUnitsVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def TensorMetadataAddStats(builder, stats):
     builder.PrependUOffsetTRelativeSlot(5, flatbuffers.number_types.UOffsetTFlags.py_type(stats), 0)
 
+
 def TensorMetadataAddAssociatedFiles(builder, associatedFiles):
-    builder.PrependUOffsetTRelativeSlot(6, flatbuffers.number_types.UOffsetTFlags.py_type(associatedFiles), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        6, flatbuffers.number_types.UOffsetTFlags.py_type(associatedFiles), 0
+    )
+
 
 def TensorMetadataStartAssociatedFilesVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def TensorMetadataEnd(builder):
     return builder.EndObject()
@@ -2259,8 +2457,8 @@ try:
 except:
     pass
 
-class TensorMetadataT(object):
 
+class TensorMetadataT(object):
     # TensorMetadataT
     def __init__(self):
         self.name = None  # type: str
@@ -2280,7 +2478,7 @@ class TensorMetadataT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, tensorMetadata):
@@ -2373,7 +2571,7 @@ class TensorMetadataT(object):
 
 
 class CustomMetadata(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -2386,9 +2584,12 @@ class CustomMetadata(object):
     def GetRootAsCustomMetadata(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def CustomMetadataBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # CustomMetadata
     def Init(self, buf, pos):
@@ -2406,7 +2607,10 @@ class CustomMetadata(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         if o != 0:
             a = self._tab.Vector(o)
-            return self._tab.Get(flatbuffers.number_types.Uint8Flags, a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 1))
+            return self._tab.Get(
+                flatbuffers.number_types.Uint8Flags,
+                a + flatbuffers.number_types.UOffsetTFlags.py_type(j * 1),
+            )
         return 0
 
     # CustomMetadata
@@ -2428,17 +2632,22 @@ class CustomMetadata(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(6))
         return o == 0
 
+
 def CustomMetadataStart(builder):
     builder.StartObject(2)
+
 
 def CustomMetadataAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
 
+
 def CustomMetadataAddData(builder, data):
     builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(data), 0)
 
+
 def CustomMetadataStartDataVector(builder, numElems):
     return builder.StartVector(1, numElems, 1)
+
 
 def CustomMetadataEnd(builder):
     return builder.EndObject()
@@ -2449,8 +2658,8 @@ try:
 except:
     pass
 
-class CustomMetadataT(object):
 
+class CustomMetadataT(object):
     # CustomMetadataT
     def __init__(self):
         self.name = None  # type: str
@@ -2465,7 +2674,7 @@ class CustomMetadataT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, customMetadata):
@@ -2508,7 +2717,7 @@ class CustomMetadataT(object):
 
 
 class SubGraphMetadata(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -2521,9 +2730,12 @@ class SubGraphMetadata(object):
     def GetRootAsSubGraphMetadata(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def SubGraphMetadataBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # SubGraphMetadata
     def Init(self, buf, pos):
@@ -2735,62 +2947,100 @@ class SubGraphMetadata(object):
         o = flatbuffers.number_types.UOffsetTFlags.py_type(self._tab.Offset(22))
         return o == 0
 
+
 def SubGraphMetadataStart(builder):
     builder.StartObject(10)
+
 
 def SubGraphMetadataAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
 
+
 def SubGraphMetadataAddDescription(builder, description):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(description), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(description), 0
+    )
+
 
 def SubGraphMetadataAddInputTensorMetadata(builder, inputTensorMetadata):
-    builder.PrependUOffsetTRelativeSlot(2, flatbuffers.number_types.UOffsetTFlags.py_type(inputTensorMetadata), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        2, flatbuffers.number_types.UOffsetTFlags.py_type(inputTensorMetadata), 0
+    )
+
 
 def SubGraphMetadataStartInputTensorMetadataVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def SubGraphMetadataAddOutputTensorMetadata(builder, outputTensorMetadata):
-    builder.PrependUOffsetTRelativeSlot(3, flatbuffers.number_types.UOffsetTFlags.py_type(outputTensorMetadata), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        3, flatbuffers.number_types.UOffsetTFlags.py_type(outputTensorMetadata), 0
+    )
+
 
 def SubGraphMetadataStartOutputTensorMetadataVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def SubGraphMetadataAddAssociatedFiles(builder, associatedFiles):
-    builder.PrependUOffsetTRelativeSlot(4, flatbuffers.number_types.UOffsetTFlags.py_type(associatedFiles), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        4, flatbuffers.number_types.UOffsetTFlags.py_type(associatedFiles), 0
+    )
+
 
 def SubGraphMetadataStartAssociatedFilesVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def SubGraphMetadataAddInputProcessUnits(builder, inputProcessUnits):
-    builder.PrependUOffsetTRelativeSlot(5, flatbuffers.number_types.UOffsetTFlags.py_type(inputProcessUnits), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        5, flatbuffers.number_types.UOffsetTFlags.py_type(inputProcessUnits), 0
+    )
+
 
 def SubGraphMetadataStartInputProcessUnitsVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def SubGraphMetadataAddOutputProcessUnits(builder, outputProcessUnits):
-    builder.PrependUOffsetTRelativeSlot(6, flatbuffers.number_types.UOffsetTFlags.py_type(outputProcessUnits), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        6, flatbuffers.number_types.UOffsetTFlags.py_type(outputProcessUnits), 0
+    )
+
 
 def SubGraphMetadataStartOutputProcessUnitsVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def SubGraphMetadataAddInputTensorGroups(builder, inputTensorGroups):
-    builder.PrependUOffsetTRelativeSlot(7, flatbuffers.number_types.UOffsetTFlags.py_type(inputTensorGroups), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        7, flatbuffers.number_types.UOffsetTFlags.py_type(inputTensorGroups), 0
+    )
+
 
 def SubGraphMetadataStartInputTensorGroupsVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def SubGraphMetadataAddOutputTensorGroups(builder, outputTensorGroups):
-    builder.PrependUOffsetTRelativeSlot(8, flatbuffers.number_types.UOffsetTFlags.py_type(outputTensorGroups), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        8, flatbuffers.number_types.UOffsetTFlags.py_type(outputTensorGroups), 0
+    )
+
 
 def SubGraphMetadataStartOutputTensorGroupsVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def SubGraphMetadataAddCustomMetadata(builder, customMetadata):
-    builder.PrependUOffsetTRelativeSlot(9, flatbuffers.number_types.UOffsetTFlags.py_type(customMetadata), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        9, flatbuffers.number_types.UOffsetTFlags.py_type(customMetadata), 0
+    )
+
 
 def SubGraphMetadataStartCustomMetadataVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
+
 
 def SubGraphMetadataEnd(builder):
     return builder.EndObject()
@@ -2801,8 +3051,8 @@ try:
 except:
     pass
 
-class SubGraphMetadataT(object):
 
+class SubGraphMetadataT(object):
     # SubGraphMetadataT
     def __init__(self):
         self.name = None  # type: str
@@ -2825,7 +3075,7 @@ class SubGraphMetadataT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, subGraphMetadata):
@@ -2845,7 +3095,9 @@ class SubGraphMetadataT(object):
                 if subGraphMetadata.InputTensorMetadata(i) is None:
                     self.inputTensorMetadata.append(None)
                 else:
-                    tensorMetadata_ = TensorMetadataT.InitFromObj(subGraphMetadata.InputTensorMetadata(i))
+                    tensorMetadata_ = TensorMetadataT.InitFromObj(
+                        subGraphMetadata.InputTensorMetadata(i)
+                    )
                     self.inputTensorMetadata.append(tensorMetadata_)
         if not subGraphMetadata.OutputTensorMetadataIsNone():
             self.outputTensorMetadata = []
@@ -2853,7 +3105,9 @@ class SubGraphMetadataT(object):
                 if subGraphMetadata.OutputTensorMetadata(i) is None:
                     self.outputTensorMetadata.append(None)
                 else:
-                    tensorMetadata_ = TensorMetadataT.InitFromObj(subGraphMetadata.OutputTensorMetadata(i))
+                    tensorMetadata_ = TensorMetadataT.InitFromObj(
+                        subGraphMetadata.OutputTensorMetadata(i)
+                    )
                     self.outputTensorMetadata.append(tensorMetadata_)
         if not subGraphMetadata.AssociatedFilesIsNone():
             self.associatedFiles = []
@@ -2861,7 +3115,9 @@ class SubGraphMetadataT(object):
                 if subGraphMetadata.AssociatedFiles(i) is None:
                     self.associatedFiles.append(None)
                 else:
-                    associatedFile_ = AssociatedFileT.InitFromObj(subGraphMetadata.AssociatedFiles(i))
+                    associatedFile_ = AssociatedFileT.InitFromObj(
+                        subGraphMetadata.AssociatedFiles(i)
+                    )
                     self.associatedFiles.append(associatedFile_)
         if not subGraphMetadata.InputProcessUnitsIsNone():
             self.inputProcessUnits = []
@@ -2901,7 +3157,9 @@ class SubGraphMetadataT(object):
                 if subGraphMetadata.CustomMetadata(i) is None:
                     self.customMetadata.append(None)
                 else:
-                    customMetadata_ = CustomMetadataT.InitFromObj(subGraphMetadata.CustomMetadata(i))
+                    customMetadata_ = CustomMetadataT.InitFromObj(
+                        subGraphMetadata.CustomMetadata(i)
+                    )
                     self.customMetadata.append(customMetadata_)
 
     # SubGraphMetadataT
@@ -3000,7 +3258,7 @@ class SubGraphMetadataT(object):
 
 
 class ModelMetadata(object):
-    __slots__ = ['_tab']
+    __slots__ = ["_tab"]
 
     @classmethod
     def GetRootAs(cls, buf, offset=0):
@@ -3013,9 +3271,12 @@ class ModelMetadata(object):
     def GetRootAsModelMetadata(cls, buf, offset=0):
         """This method is deprecated. Please switch to GetRootAs."""
         return cls.GetRootAs(buf, offset)
+
     @classmethod
     def ModelMetadataBufferHasIdentifier(cls, buf, offset, size_prefixed=False):
-        return flatbuffers.util.BufferHasIdentifier(buf, offset, b"\x4D\x30\x30\x31", size_prefixed=size_prefixed)
+        return flatbuffers.util.BufferHasIdentifier(
+            buf, offset, b"\x4d\x30\x30\x31", size_prefixed=size_prefixed
+        )
 
     # ModelMetadata
     def Init(self, buf, pos):
@@ -3111,38 +3372,64 @@ class ModelMetadata(object):
             return self._tab.String(o + self._tab.Pos)
         return None
 
+
 def ModelMetadataStart(builder):
     builder.StartObject(8)
+
 
 def ModelMetadataAddName(builder, name):
     builder.PrependUOffsetTRelativeSlot(0, flatbuffers.number_types.UOffsetTFlags.py_type(name), 0)
 
+
 def ModelMetadataAddDescription(builder, description):
-    builder.PrependUOffsetTRelativeSlot(1, flatbuffers.number_types.UOffsetTFlags.py_type(description), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        1, flatbuffers.number_types.UOffsetTFlags.py_type(description), 0
+    )
+
 
 def ModelMetadataAddVersion(builder, version):
-    builder.PrependUOffsetTRelativeSlot(2, flatbuffers.number_types.UOffsetTFlags.py_type(version), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        2, flatbuffers.number_types.UOffsetTFlags.py_type(version), 0
+    )
+
 
 def ModelMetadataAddSubgraphMetadata(builder, subgraphMetadata):
-    builder.PrependUOffsetTRelativeSlot(3, flatbuffers.number_types.UOffsetTFlags.py_type(subgraphMetadata), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        3, flatbuffers.number_types.UOffsetTFlags.py_type(subgraphMetadata), 0
+    )
+
 
 def ModelMetadataStartSubgraphMetadataVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def ModelMetadataAddAuthor(builder, author):
-    builder.PrependUOffsetTRelativeSlot(4, flatbuffers.number_types.UOffsetTFlags.py_type(author), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        4, flatbuffers.number_types.UOffsetTFlags.py_type(author), 0
+    )
+
 
 def ModelMetadataAddLicense(builder, license):
-    builder.PrependUOffsetTRelativeSlot(5, flatbuffers.number_types.UOffsetTFlags.py_type(license), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        5, flatbuffers.number_types.UOffsetTFlags.py_type(license), 0
+    )
+
 
 def ModelMetadataAddAssociatedFiles(builder, associatedFiles):
-    builder.PrependUOffsetTRelativeSlot(6, flatbuffers.number_types.UOffsetTFlags.py_type(associatedFiles), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        6, flatbuffers.number_types.UOffsetTFlags.py_type(associatedFiles), 0
+    )
+
 
 def ModelMetadataStartAssociatedFilesVector(builder, numElems):
     return builder.StartVector(4, numElems, 4)
 
+
 def ModelMetadataAddMinParserVersion(builder, minParserVersion):
-    builder.PrependUOffsetTRelativeSlot(7, flatbuffers.number_types.UOffsetTFlags.py_type(minParserVersion), 0)
+    builder.PrependUOffsetTRelativeSlot(
+        7, flatbuffers.number_types.UOffsetTFlags.py_type(minParserVersion), 0
+    )
+
 
 def ModelMetadataEnd(builder):
     return builder.EndObject()
@@ -3153,8 +3440,8 @@ try:
 except:
     pass
 
-class ModelMetadataT(object):
 
+class ModelMetadataT(object):
     # ModelMetadataT
     def __init__(self):
         self.name = None  # type: str
@@ -3175,7 +3462,7 @@ class ModelMetadataT(object):
     @classmethod
     def InitFromPackedBuf(cls, buf, pos=0):
         n = flatbuffers.encode.Get(flatbuffers.packer.uoffset, buf, pos)
-        return cls.InitFromBuf(buf, pos+n)
+        return cls.InitFromBuf(buf, pos + n)
 
     @classmethod
     def InitFromObj(cls, modelMetadata):
@@ -3196,7 +3483,9 @@ class ModelMetadataT(object):
                 if modelMetadata.SubgraphMetadata(i) is None:
                     self.subgraphMetadata.append(None)
                 else:
-                    subGraphMetadata_ = SubGraphMetadataT.InitFromObj(modelMetadata.SubgraphMetadata(i))
+                    subGraphMetadata_ = SubGraphMetadataT.InitFromObj(
+                        modelMetadata.SubgraphMetadata(i)
+                    )
                     self.subgraphMetadata.append(subGraphMetadata_)
         self.author = modelMetadata.Author()
         self.license = modelMetadata.License()
@@ -3259,5 +3548,3 @@ class ModelMetadataT(object):
             ModelMetadataAddMinParserVersion(builder, minParserVersion)
         modelMetadata = ModelMetadataEnd(builder)
         return modelMetadata
-
-

@@ -19,7 +19,7 @@ from converters.report import choose_recommended, markdown_table
 from converters.validate import VariantValidation, validate_variant
 from slm_edge import __version__
 from slm_edge.bundle import MODEL_FILE, VARIANTS, BundleManifest, write_manifest
-from slm_edge.data import LabelMap, TextDataset, stratified_split
+from slm_edge.data import LabelMap, TextDataset, stratified_split, stratified_subset
 from slm_edge.errors import CheckpointError, DataError, ValidationError
 from slm_edge.models import LoadedModel, build_classifier, load_classifier
 from slm_edge.tokenization import TextTokenizer
@@ -127,11 +127,7 @@ def _quantization_aware_copy(
     calibrate_ranges(qat_model, flat, batches)
     qat = dataclasses.replace(loaded, model=qat_model)
     examples = options.qat_steps * train_config.batch_size
-    subset = (
-        train
-        if examples >= len(train)
-        else stratified_split(train, 1 - examples / len(train), seed=train_config.seed)[0]
-    )
+    subset = stratified_subset(train, examples, train_config.seed)
     # Small data sets are repeated so that QAT runs for about ``qat_steps`` steps.
     epochs = max(1, round(examples / len(subset)))
     config = dataclasses.replace(

@@ -19,7 +19,7 @@ def choose_recommended(
     )
     if float32 is not None and best is not float32:
         reason += (
-            f", {best.p50_ms_128 and float32.p50_ms_128 / best.p50_ms_128:.1f}x faster than "
+            f", {float32.p50_ms_128 / best.p50_ms_128:.1f}x faster than "
             f"float32 and {best.size_bytes / float32.size_bytes:.0%} of its size"
         )
     return best.variant, reason + "."

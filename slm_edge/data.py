@@ -468,6 +468,13 @@ def stratified_split(
     return _subset(dataset, np.flatnonzero(~is_dev)), _subset(dataset, np.flatnonzero(is_dev))
 
 
+def stratified_subset(dataset: TextDataset, size: int | None, seed: int = 0) -> TextDataset:
+    """About ``size`` examples with the label proportions of ``dataset`` (all if fewer)."""
+    if not size or size >= len(dataset):
+        return dataset
+    return stratified_split(dataset, 1 - size / len(dataset), seed=seed)[0]
+
+
 def _subset(dataset: TextDataset, indices: np.ndarray) -> TextDataset:
     return TextDataset(
         texts=[dataset.texts[i] for i in indices],

@@ -135,7 +135,13 @@ def fine_tune(
     lengths = tokenizer.token_lengths(train.texts)
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
-    eval_every = max(1, steps_per_epoch // max(1, config.evaluations_per_epoch))
+    evaluations = max(1, min(config.evaluations_per_epoch, steps_per_epoch))
+    # Evenly spaced in each epoch, the last one on the epoch's final step.
+    eval_steps = {
+        epoch * steps_per_epoch + round(k * steps_per_epoch / evaluations)
+        for epoch in range(config.epochs)
+        for k in range(1, evaluations + 1)
+    }
 
     schedule = WarmupLinearDecay(
         config.learning_rate, int(total_steps * config.warmup_ratio), total_steps
@@ -182,7 +188,7 @@ def fine_tune(
             progress.set_postfix(
                 epoch=epoch + 1, loss=f"{running_loss:.4f}", acc=f"{running_acc:.3f}"
             )
-            if step % eval_every and step != total_steps:
+            if step not in eval_steps:
                 continue
             report = evaluate_model(loaded, tokenizer, dev)
             score = getattr(report, config.metric)

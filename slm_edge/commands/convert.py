@@ -49,6 +49,7 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from converters.pipeline import ConvertOptions, convert_checkpoint
     from slm_edge.bundle import VARIANTS
+    from slm_edge.data import stratified_subset
     from slm_edge.errors import SlmEdgeError, ValidationError
 
     variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
@@ -69,10 +70,8 @@ def run(args: argparse.Namespace) -> int:
     )
     train = read_data(args.train, args, split="train") if args.train else None
     dev = read_data(args.dev, args, split="val") if args.dev else None
-    if args.max_train_examples and train is not None and args.max_train_examples < len(train):
-        from slm_edge.data import stratified_split
-
-        train, _ = stratified_split(train, 1 - args.max_train_examples / len(train), args.seed)
+    if train is not None:
+        train = stratified_subset(train, args.max_train_examples, args.seed)
     failure = None
     with atomic_output_dir(args.output, args.overwrite) as staging:
         try:

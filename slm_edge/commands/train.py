@@ -62,16 +62,14 @@ def training_config(args: argparse.Namespace):
 
 def load_train_dev(args: argparse.Namespace):
     """The (train, dev) datasets the flags describe."""
-    from slm_edge.data import stratified_split
+    from slm_edge.data import stratified_split, stratified_subset
 
     train = read_data(args.train, args, split="train")
     if args.dev:
         dev = read_data(args.dev, args, split="val")
     else:
         train, dev = stratified_split(train, args.dev_fraction, seed=args.seed)
-    if args.max_train_examples and args.max_train_examples < len(train):
-        train, _ = stratified_split(train, 1 - args.max_train_examples / len(train), seed=args.seed)
-    return train, dev
+    return stratified_subset(train, args.max_train_examples, args.seed), dev
 
 
 def fine_tune_checkpoint(args: argparse.Namespace, output: Path):
