@@ -21,7 +21,7 @@ from slm_edge import __version__
 from slm_edge.bundle import MODEL_FILE, VARIANTS, BundleManifest, write_manifest
 from slm_edge.data import LabelMap, TextDataset, stratified_split, stratified_subset
 from slm_edge.errors import CheckpointError, DataError, ValidationError
-from slm_edge.models import LoadedModel, build_classifier, load_classifier
+from slm_edge.models import LoadedModel, build_classifier, copy_weights, load_classifier
 from slm_edge.tokenization import TextTokenizer
 from slm_edge.training import fine_tune, length_bucketed_batches, predict_logits
 from slm_edge.training_config import TrainConfig
@@ -112,19 +112,17 @@ def _quantization_aware_copy(
 ) -> LoadedModel:
     from converters.qat import calibrate_ranges, quantize_model
 
-    # The same model with per-token Dense layers on 2-D views, which the converter can
-    # turn into int8 FULLY_CONNECTED ops (see FlattenTokens).
-    flat = build_classifier(
-        loaded.family, loaded.config, loaded.task, len(loaded.labels), flat_dense=True
+    # The same model with per-token Dense layers as 1×1 convolutions, whose kernels
+    # tfmot quantizes per channel and the converter turns into int8 CONV_2D ops.
+    conv = build_classifier(
+        loaded.family, loaded.config, loaded.task, len(loaded.labels), conv_dense=True
     )
-    for layer in loaded.model.layers:
-        if layer.weights:
-            flat.get_layer(layer.name).set_weights(layer.get_weights())
-    qat_model = quantize_model(flat)
+    copy_weights(loaded.model, conv)
+    qat_model = quantize_model(conv)
     batches = list(
-        _keras_batches(tokenizer, train.texts[: options.calibration_size], flat.input_names)
+        _keras_batches(tokenizer, train.texts[: options.calibration_size], conv.input_names)
     )
-    calibrate_ranges(qat_model, flat, batches)
+    calibrate_ranges(qat_model, conv, batches)
     qat = dataclasses.replace(loaded, model=qat_model)
     examples = options.qat_steps * train_config.batch_size
     subset = stratified_subset(train, examples, train_config.seed)

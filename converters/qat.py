@@ -2,10 +2,13 @@
 
 Scheme (why each op is int8 or float):
 
-* **Dense** (Q/K/V, attention output, both feed-forward layers, pooler and
-  classifier): int8 weights (per-tensor symmetric, tfmot's default) and int8
-  outputs. These hold ~99% of the encoder's multiply-adds, so they are where
-  int8 pays.
+* **Per-token Dense** (Q/K/V, attention output, both feed-forward layers),
+  built as 1×1 Conv2D layers: int8 weights, symmetric **per output channel**
+  (tfmot's Conv2D default), and int8 outputs. These hold ~99% of the encoder's
+  multiply-adds, so they are where int8 pays. Per-tensor Dense kernels cost
+  about a point of SST-2 accuracy, and a per-channel Dense does not convert
+  (see ``slm_edge.models.transformer._token_dense``).
+* **Head Dense** (pooler, classifier): int8 weights per tensor, int8 outputs.
 * **Embedding tables**: frozen during QAT and stored as int8 rows with a float
   scale per row (``Int8Embedding``); lookups dequantize the few rows they fetch.
   The word table is half of MiniLM's parameters, and the TFLite converter does
@@ -35,10 +38,8 @@ from tensorflow_model_optimization.python.core.quantization.keras.graph_transfor
 from slm_edge.models.layers import (
     AttentionMaskBias,
     FirstToken,
-    FlattenTokens,
     PositionEmbedding,
     ScaledDotProductAttention,
-    UnflattenTokens,
     ZerosLike,
 )
 from slm_edge.models.transformer import gelu_tanh
@@ -120,8 +121,8 @@ class FloatQuantizeConfig(OutputQuantizeConfig):
 
 
 def _config_for(layer: keras.layers.Layer) -> QuantizeConfig | None:
-    """The QuantizeConfig of ``layer``; None means tfmot's built-in default (Dense)."""
-    if isinstance(layer, keras.layers.Dense):
+    """The QuantizeConfig of ``layer``; None means tfmot's built-in default."""
+    if isinstance(layer, keras.layers.Dense | keras.layers.Conv2D):
         return None
     if isinstance(layer, keras.layers.LayerNormalization | ScaledDotProductAttention):
         return OutputQuantizeConfig()
@@ -141,8 +142,6 @@ CUSTOM_OBJECTS = {
     "AttentionMaskBias": AttentionMaskBias,
     "ScaledDotProductAttention": ScaledDotProductAttention,
     "FirstToken": FirstToken,
-    "FlattenTokens": FlattenTokens,
-    "UnflattenTokens": UnflattenTokens,
     "ZerosLike": ZerosLike,
     "gelu_tanh": gelu_tanh,
 }
@@ -201,18 +200,22 @@ _RANGE_SUFFIXES = (("output_min", "output_max"), ("post_activation_min", "post_a
 
 
 def calibrate_ranges(qat_model: keras.Model, float_model: keras.Model, batches) -> int:
-    """Starts every activation range at what the float model shows on ``batches``.
+    """Starts every weight and activation range at what the float model holds and shows.
 
-    tfmot starts ranges at [-6, 6] and moves them by an EMA with decay 0.999, too
-    slowly for a short QAT schedule; BERT activations reach far outside [-6, 6].
-    Each range becomes the mean over batches of the batch min and max, the value
-    that EMA converges to. Returns the number of ranges set.
+    tfmot starts ranges at [-6, 6]: kernels move to their real range only at the
+    first training step, and activations by an EMA with decay 0.999, too slowly for
+    a short QAT schedule (BERT activations reach far outside [-6, 6]). Kernel ranges
+    become the kernels' largest magnitude (per channel where the quantizer is), and each
+    activation range the mean over ``batches`` of the batch min and max, the value
+    that EMA converges to. Returns the number of activation ranges set.
     """
     targets = {}
     for wrapper in qat_model.layers:
         if not isinstance(wrapper, tfmot.quantization.keras.QuantizeWrapperV2):
             continue
         variables = {v.name.split("/")[-1].split(":")[0]: v for v in wrapper.non_trainable_weights}
+        if "kernel_min" in variables:
+            _set_kernel_range(wrapper, variables["kernel_min"], variables["kernel_max"])
         for low, high in _RANGE_SUFFIXES:
             if low in variables:
                 targets[wrapper.layer.name] = (variables[low], variables[high])
@@ -229,3 +232,13 @@ def calibrate_ranges(qat_model: keras.Model, float_model: keras.Model, batches) 
         low_var.assign(min(0.0, float(np.mean(lows[name]))))
         high_var.assign(max(0.0, float(np.mean(highs[name]))))
     return len(targets)
+
+
+def _set_kernel_range(wrapper, low_var: tf.Variable, high_var: tf.Variable) -> None:
+    """Symmetric, as tfmot's weight quantizers are: [-max |w|, max |w|]."""
+    (kernel,) = [v for v in wrapper.trainable_weights if v.name.endswith("kernel:0")]
+    values = np.abs(kernel.numpy())
+    per_channel = low_var.shape.rank == 1  # tfmot's per-axis quantizers use the last axis
+    bound = values.max(axis=tuple(range(values.ndim - 1)) if per_channel else None)
+    low_var.assign(-bound)
+    high_var.assign(bound)

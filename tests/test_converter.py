@@ -89,6 +89,19 @@ def test_variants_use_builtin_ops_only(converted):
         assert not [n for n in names if n.startswith("Flex") or n == "CUSTOM"]
 
 
+def test_qat_int8_projections_are_per_channel_int8_convolutions(converted):
+    """Every per-token Dense of the QAT export is an int8 CONV_2D with a scale per channel."""
+    checkpoint, bundle, manifest, _ = converted
+    config = load_classifier(checkpoint).config
+    interpreter = Interpreter(model_path=str(bundle / manifest.variants["qat_int8"]["file"]))
+    convolutions = [op for op in interpreter._get_ops_details() if op["op_name"] == "CONV_2D"]
+    assert len(convolutions) == 6 * config.num_layers  # Q, K, V, attention out, FFN in, out
+    for op in convolutions:
+        data, kernel = (interpreter._get_tensor_details(i, 0) for i in op["inputs"][:2])
+        assert data["dtype"] == np.int8 and kernel["dtype"] == np.int8
+        assert len(kernel["quantization_parameters"]["scales"]) == kernel["shape"][0] > 1
+
+
 def test_manifest_describes_the_bundle_and_hashes_verify(converted):
     _, bundle, manifest, results = converted
     reread = read_manifest(bundle)

@@ -3,6 +3,7 @@
 from slm_edge.models.builder import (
     LoadedModel,
     build_classifier,
+    copy_weights,
     hidden_state_model,
     load_classifier,
     save_hf_checkpoint,
@@ -18,6 +19,7 @@ __all__ = [
     "FamilySpec",
     "LoadedModel",
     "build_classifier",
+    "copy_weights",
     "family_by_name",
     "family_for_model_type",
     "hidden_state_model",

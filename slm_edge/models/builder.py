@@ -30,13 +30,14 @@ def build_classifier(
     config: EncoderConfig,
     task: str,
     num_labels: int,
-    flat_dense: bool = False,
+    conv_dense: bool = False,
 ) -> keras.Model:
     """A randomly initialised flat functional model from named int32 inputs to logits.
 
     Flat (no nested models) so that tfmot's ``quantize_apply`` can wrap every layer.
-    ``flat_dense`` builds the same model with per-token Dense layers on 2-D views,
-    the form QAT export needs (see ``FlattenTokens``); layer names and weights match.
+    ``conv_dense`` builds the same model with every per-token Dense as a 1×1
+    convolution, the form QAT export needs; layer names match, and
+    :func:`copy_weights` moves weights between the two forms.
 
     Examples:
         >>> from slm_edge.models.bert import BERT
@@ -47,9 +48,24 @@ def build_classifier(
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; expected one of {', '.join(TASKS)}")
     inputs = make_inputs(family.input_names)
-    sequence_output = encoder_graph(inputs, config, flat_dense)
+    sequence_output = encoder_graph(inputs, config, conv_dense)
     logits = family.build_head(sequence_output, config, task, num_labels)
     return keras.Model(inputs=inputs, outputs=logits, name=f"{family.name}_{task.split('-')[0]}")
+
+
+def copy_weights(source: keras.Model, target: keras.Model) -> None:
+    """Copies every layer's weights by name; kernels are reshaped to the target's form."""
+    for layer in source.layers:
+        if layer.weights:
+            destination = target.get_layer(layer.name)
+            destination.set_weights(
+                [
+                    array.reshape(variable.shape)
+                    for array, variable in zip(
+                        layer.get_weights(), destination.weights, strict=True
+                    )
+                ]
+            )
 
 
 def hidden_state_model(model: keras.Model, config: EncoderConfig) -> keras.Model:

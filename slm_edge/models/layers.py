@@ -108,25 +108,3 @@ class ZerosLike(keras.layers.Layer):
 
     def call(self, input_ids):
         return tf.zeros_like(input_ids)
-
-
-@keras.utils.register_keras_serializable(package="slm_edge")
-class FlattenTokens(keras.layers.Layer):
-    """``[batch, seq, width]`` → ``[batch * seq, width]``, so a Dense runs as a plain matmul.
-
-    Only the QAT graph uses it: the TFLite converter folds a fake-quantized Dense with a
-    bias into an int8 FULLY_CONNECTED only when the Dense sees a 2-D input.
-    """
-
-    def call(self, x):
-        return tf.reshape(x, [-1, x.shape[-1]])
-
-
-@keras.utils.register_keras_serializable(package="slm_edge")
-class UnflattenTokens(keras.layers.Layer):
-    """Undoes FlattenTokens, taking batch and sequence sizes from a reference tensor."""
-
-    def call(self, inputs):
-        x, reference = inputs
-        shape = tf.shape(reference)
-        return tf.reshape(x, [shape[0], shape[1], x.shape[-1]])

@@ -10,10 +10,8 @@ from slm_edge.models.config import EncoderConfig
 from slm_edge.models.heads import dense
 from slm_edge.models.layers import (
     AttentionMaskBias,
-    FlattenTokens,
     PositionEmbedding,
     ScaledDotProductAttention,
-    UnflattenTokens,
     ZerosLike,
 )
 
@@ -38,18 +36,32 @@ def make_inputs(input_names: tuple[str, ...]) -> dict:
     return {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in input_names}
 
 
-def _token_dense(units: int, name: str, x, flat: bool):
-    """A Dense over every token; with ``flat``, on a 2-D view of the tokens (see FlattenTokens)."""
-    if not flat:
+def _token_dense(units: int, name: str, x, as_conv: bool):
+    """A Dense over every token; with ``as_conv``, the same map as a 1×1 convolution.
+
+    The convolution form exists for QAT export: tfmot quantizes Conv2D kernels per
+    output channel and the TFLite converter turns them into per-channel int8 CONV_2D
+    ops, which XNNPACK runs fast. A per-channel Dense cannot be converted (the
+    converter's kernel transpose loses the quantized axis), and per-tensor Dense
+    kernels cost about 1 point of SST-2 accuracy (docs/conversion.md).
+    """
+    if not as_conv:
         return dense(units, name)(x)
-    flattened = FlattenTokens(name=f"{name}_flatten")(x)
-    return UnflattenTokens(name=f"{name}_unflatten")([dense(units, name)(flattened), x])
+    width = x.shape[-1]
+    image = keras.layers.Reshape((-1, 1, width), name=f"{name}_to_image")(x)
+    convolved = keras.layers.Conv2D(
+        units,
+        1,
+        kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
+        name=name,
+    )(image)
+    return keras.layers.Reshape((-1, units), name=f"{name}_to_tokens")(convolved)
 
 
-def encoder_graph(inputs: dict, config: EncoderConfig, flat_dense: bool = False):
+def encoder_graph(inputs: dict, config: EncoderConfig, conv_dense: bool = False):
     """Wires embeddings and ``config.num_layers`` blocks; returns the last hidden state.
 
-    ``flat_dense`` runs every per-token Dense on a 2-D view, for QAT export.
+    ``conv_dense`` runs every per-token Dense as a 1×1 convolution, for QAT export.
     """
     # Embeddings.
     word = keras.layers.Embedding(
@@ -82,25 +94,25 @@ def encoder_graph(inputs: dict, config: EncoderConfig, flat_dense: bool = False)
     # Blocks.
     for i in range(config.num_layers):
         block = f"layer_{i}"
-        query = _token_dense(config.hidden_size, f"{block}_query", x, flat_dense)
-        key = _token_dense(config.hidden_size, f"{block}_key", x, flat_dense)
-        value = _token_dense(config.hidden_size, f"{block}_value", x, flat_dense)
+        query = _token_dense(config.hidden_size, f"{block}_query", x, conv_dense)
+        key = _token_dense(config.hidden_size, f"{block}_key", x, conv_dense)
+        value = _token_dense(config.hidden_size, f"{block}_value", x, conv_dense)
         context = ScaledDotProductAttention(
             config.num_heads, config.attention_dropout, name=f"{block}_attention"
         )([query, key, value, bias])
         attended = _token_dense(
-            config.hidden_size, f"{block}_attention_output", context, flat_dense
+            config.hidden_size, f"{block}_attention_output", context, conv_dense
         )
         attended = keras.layers.Dropout(config.hidden_dropout)(attended)
         x = keras.layers.Add(name=f"{block}_attention_residual")([x, attended])
         x = keras.layers.LayerNormalization(
             epsilon=config.layer_norm_eps, name=f"{block}_attention_norm"
         )(x)
-        hidden = _token_dense(config.intermediate_size, f"{block}_intermediate", x, flat_dense)
+        hidden = _token_dense(config.intermediate_size, f"{block}_intermediate", x, conv_dense)
         hidden = keras.layers.Activation(
             ACTIVATIONS[config.hidden_act], name=f"{block}_activation"
         )(hidden)
-        hidden = _token_dense(config.hidden_size, f"{block}_output", hidden, flat_dense)
+        hidden = _token_dense(config.hidden_size, f"{block}_output", hidden, conv_dense)
         hidden = keras.layers.Dropout(config.hidden_dropout)(hidden)
         x = keras.layers.Add(name=f"{block}_output_residual")([x, hidden])
         x = keras.layers.LayerNormalization(
