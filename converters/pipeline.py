@@ -136,7 +136,12 @@ def _quantization_aware_copy(
         evaluations_per_epoch=1,
         patience=epochs,
     )
-    fine_tune(qat, tokenizer, subset, dev, config)
+    # Distillation: QAT learns the float model's probabilities rather than the labels,
+    # so it recovers what quantization changed instead of drifting with more training.
+    teacher = _softmax(
+        predict_logits(loaded.model, tokenizer, loaded.family.input_names, subset.texts)
+    )
+    fine_tune(qat, tokenizer, subset, dev, config, teacher_probabilities=teacher)
     return qat
 
 

@@ -125,13 +125,27 @@ def fine_tune(
     train: TextDataset,
     dev: TextDataset,
     config: TrainConfig,
+    teacher_probabilities: np.ndarray | None = None,
 ) -> TrainResult:
-    """Fine-tunes ``loaded.model`` in place and leaves it holding the best dev weights."""
+    """Fine-tunes ``loaded.model`` in place and leaves it holding the best dev weights.
+
+    With ``teacher_probabilities`` (one row per training text) the model learns to
+    match them (distillation) instead of the labels, which are then only reported.
+    """
     tf.keras.utils.set_random_seed(config.seed)
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     label_map = LabelMap(loaded.labels)
     train_labels = label_map.encode(train.labels, source=train.source)
+    if teacher_probabilities is None:
+        targets = np.eye(len(loaded.labels), dtype=np.float32)[train_labels]
+    else:
+        targets = np.asarray(teacher_probabilities, dtype=np.float32)
+        if targets.shape != (len(train), len(loaded.labels)):
+            raise ValueError(
+                f"teacher_probabilities has shape {targets.shape}; expected "
+                f"{(len(train), len(loaded.labels))} (texts, labels)"
+            )
     lengths = tokenizer.token_lengths(train.texts)
     steps_per_epoch = math.ceil(len(train) / config.batch_size)
     total_steps = steps_per_epoch * config.epochs
@@ -151,17 +165,18 @@ def fine_tune(
     )
     optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
     model = loaded.model
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True)
     signature = [
         {name: tf.TensorSpec([None, None], tf.int32, name) for name in model.input_names},
         tf.TensorSpec([None], tf.int32),
+        tf.TensorSpec([None, len(loaded.labels)], tf.float32),
     ]
 
     @tf.function(input_signature=signature)
-    def train_step(inputs, labels):
+    def train_step(inputs, labels, targets):
         with tf.GradientTape() as tape:
             logits = model(inputs, training=True)
-            loss = loss_fn(labels, logits)
+            loss = loss_fn(targets, logits)
         gradients = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(gradients, model.trainable_variables, strict=True))
         correct = tf.reduce_mean(
@@ -180,7 +195,9 @@ def fine_tune(
             batch = tokenizer.encode(
                 [train.texts[i] for i in indices], pad_to=_padded_width(lengths[indices])
             )
-            loss, correct = train_step(batch.as_inputs(model.input_names), train_labels[indices])
+            loss, correct = train_step(
+                batch.as_inputs(model.input_names), train_labels[indices], targets[indices]
+            )
             step += 1
             running_loss = 0.98 * running_loss + 0.02 * float(loss) if step > 1 else float(loss)
             running_acc = 0.98 * running_acc + 0.02 * float(correct) if step > 1 else float(correct)

@@ -8,10 +8,13 @@ import transformers as tr
 
 from slm_edge.checkpoint import read_tensors
 from slm_edge.cli import main
+from slm_edge.data import LabelMap, TextDataset
 from slm_edge.errors import CheckpointError
 from slm_edge.models import load_classifier
-from slm_edge.training import WarmupLinearDecay, length_bucketed_batches
-from tests.conftest import make_tiny_checkpoint
+from slm_edge.tokenization import TextTokenizer
+from slm_edge.training import WarmupLinearDecay, fine_tune, length_bucketed_batches
+from slm_edge.training_config import TrainConfig
+from tests.conftest import LABELS, make_tiny_checkpoint
 
 
 def test_length_buckets_cover_every_index_once_and_keep_lengths_close():
@@ -79,6 +82,26 @@ def test_train_eval_predict_cli_end_to_end(tmp_path, capsys):
     assert main(["predict", str(out), "good fun film", "awful plot", "--json"]) == 0
     predictions = json.loads(capsys.readouterr().out)
     assert [p["label"] for p in predictions] == ["pos", "neg"]
+
+
+def test_distillation_learns_the_teacher_not_the_labels(tmp_path):
+    """Teacher probabilities that contradict every label win: the model follows them."""
+    checkpoint = make_tiny_checkpoint("bert", tmp_path / "base")
+    loaded = load_classifier(checkpoint, labels=LABELS)
+    tokenizer = TextTokenizer(checkpoint / "tokenizer.json", 16)
+    rows = [("good great fun film", "positive"), ("bad awful boring plot", "negative")] * 40
+    train = TextDataset([t for t, _ in rows], [label for _, label in rows], "train")
+    flipped = {"positive": "negative", "negative": "positive"}
+    teacher_labels = [flipped[label] for label in train.labels]
+    teacher = np.eye(len(LABELS), dtype=np.float32)[LabelMap(LABELS).encode(teacher_labels)]
+    dev = TextDataset(train.texts, teacher_labels, "dev")  # scored against the teacher
+    config = TrainConfig(epochs=6, batch_size=8, learning_rate=3e-3, patience=12)
+
+    result = fine_tune(loaded, tokenizer, train, dev, config, teacher_probabilities=teacher)
+
+    assert result.best_report.accuracy == 1.0
+    with pytest.raises(ValueError, match="expected"):
+        fine_tune(loaded, tokenizer, train, dev, config, teacher_probabilities=teacher[:3])
 
 
 def test_train_refuses_to_overwrite_existing_output(tmp_path, capsys):
