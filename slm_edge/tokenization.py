@@ -35,9 +35,13 @@ class TextTokenizer:
     Args:
         path: a ``tokenizer.json`` file.
         max_length: longest sequence, special tokens included.
+        parallel: tokenize a batch on the ``tokenizers`` thread pool (for training). The
+            device runtime turns it off: its callers bring their own threads, and for the
+            few short texts of a request the pool saves nothing (4 texts: 243 µs in the
+            pool, 150 µs one by one, measured here).
     """
 
-    def __init__(self, path: str | Path, max_length: int = 128):
+    def __init__(self, path: str | Path, max_length: int = 128, parallel: bool = True):
         path = Path(path)
         if not path.is_file():
             raise TokenizerError(
@@ -50,6 +54,7 @@ class TextTokenizer:
             raise TokenizerError(f"{path}: cannot be read as a tokenizer ({error})") from error
         self.path = path
         self.max_length = max_length
+        self.parallel = parallel
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length)
         self.pad_id = self._find_pad_id()
@@ -72,7 +77,7 @@ class TextTokenizer:
 
     def encode(self, texts: list[str], pad_to: int | None = None) -> EncodedBatch:
         """Tokenizes ``texts`` and pads them to ``pad_to`` (default: the longest)."""
-        encodings = self._tokenizer.encode_batch(list(texts))
+        encodings = self._encode_all(texts)
         lengths = np.array([len(e.ids) for e in encodings], dtype=np.int32)
         width = pad_to or int(lengths.max(initial=1))
         input_ids = np.full((len(texts), width), self.pad_id, dtype=np.int32)
@@ -86,4 +91,9 @@ class TextTokenizer:
 
     def token_lengths(self, texts: list[str]) -> np.ndarray:
         """Token count of each text after truncation, special tokens included."""
-        return np.array([len(e.ids) for e in self._tokenizer.encode_batch(list(texts))])
+        return np.array([len(e.ids) for e in self._encode_all(texts)])
+
+    def _encode_all(self, texts: list[str]) -> list:
+        if self.parallel:
+            return self._tokenizer.encode_batch(list(texts))
+        return [self._tokenizer.encode(text) for text in texts]

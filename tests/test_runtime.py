@@ -287,3 +287,19 @@ def test_runtime_never_imports_tensorflow(bundle):
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() in ("negative", "neutral", "positive")
+
+
+def test_text_by_text_tokenization_equals_the_batched_one(tmp_path):
+    """The runtime tokenizes one text at a time; training uses the batch pool: same ids."""
+    from slm_edge.tokenization import TextTokenizer
+    from tests.conftest import VOCAB, _write_wordpiece_tokenizer
+
+    _write_wordpiece_tokenizer(tmp_path, VOCAB)
+    texts = ["good fun film", "a", "awful plot , boring ! " * 8, "zebra quilt"]
+    batched = TextTokenizer(tmp_path / "tokenizer.json", 16).encode(texts, pad_to=16)
+    one_by_one = TextTokenizer(tmp_path / "tokenizer.json", 16, parallel=False).encode(
+        texts, pad_to=16
+    )
+    for field in ("input_ids", "attention_mask", "token_type_ids", "lengths", "truncated"):
+        np.testing.assert_array_equal(getattr(batched, field), getattr(one_by_one, field))
+    assert batched.truncated.tolist() == [False, False, True, False]

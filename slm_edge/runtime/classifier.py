@@ -127,7 +127,7 @@ class TextClassifier:
         fixed = self._signature.fixed_length
         self.max_length = fixed or max_length
         self.buckets = length_buckets(() if fixed else sequence_lengths, self.max_length)
-        self._tokenizer = TextTokenizer(tokenizer_path, self.max_length)
+        self._tokenizer = TextTokenizer(tokenizer_path, self.max_length, parallel=False)
         self._pool: Pool[InterpreterSet] = Pool(
             self._new_interpreter_set, max_concurrency or max(1, cores // self.num_threads)
         )
