@@ -31,9 +31,9 @@ QUANTIZATION = {
         "method": "post-training, calibrated on training texts",
     },
     "qat_int8": {
-        "weights": "int8",
+        "weights": "int8 (per channel in the encoder's projections)",
         "activations": "int8 at fake-quant points, else float",
-        "method": "quantization-aware training",
+        "method": "quantization-aware training, distilled from the float model",
     },
 }
 

@@ -110,7 +110,7 @@ def _quantization_aware_copy(
     options: ConvertOptions,
     train_config: TrainConfig,
 ) -> LoadedModel:
-    from converters.qat import calibrate_ranges, quantize_model
+    from converters.qat import calibrate_ranges, equalize_output_ranges, quantize_model
 
     # The same model with per-token Dense layers as 1×1 convolutions, whose kernels
     # tfmot quantizes per channel and the converter turns into int8 CONV_2D ops.
@@ -118,10 +118,11 @@ def _quantization_aware_copy(
         loaded.family, loaded.config, loaded.task, len(loaded.labels), conv_dense=True
     )
     copy_weights(loaded.model, conv)
-    qat_model = quantize_model(conv)
     batches = list(
         _keras_batches(tokenizer, train.texts[: options.calibration_size], conv.input_names)
     )
+    equalize_output_ranges(conv, batches)
+    qat_model = quantize_model(conv)
     calibrate_ranges(qat_model, conv, batches)
     qat = dataclasses.replace(loaded, model=qat_model)
     examples = options.qat_steps * train_config.batch_size

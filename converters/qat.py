@@ -21,10 +21,15 @@ Scheme (why each op is int8 or float):
   tiny probabilities, both poor fits for one 8-bit range; int8 output.
 * **GELU**: float inside (its curve near 0 is what matters), int8 output feeding
   the second feed-forward Dense.
+* **Outputs into the residual stream** (attention and second FFN projections):
+  int8 with every channel equalized to one range, the channel scales folded
+  into the projection and multiplied back in float (``equalize_output_ranges``).
 * **Residual adds, position tables, masks, tanh/softmax heads**: float.
 
 Each rule is a QuantizeConfig below, in the style of tfmot's own registry.
 """
+
+from collections.abc import Callable
 
 import numpy as np
 import tensorflow as tf
@@ -37,6 +42,7 @@ from tensorflow_model_optimization.python.core.quantization.keras.graph_transfor
 
 from slm_edge.models.layers import (
     AttentionMaskBias,
+    ChannelScale,
     FirstToken,
     PositionEmbedding,
     ScaledDotProductAttention,
@@ -140,6 +146,7 @@ CUSTOM_OBJECTS = {
     "FloatQuantizeConfig": FloatQuantizeConfig,
     "PositionEmbedding": PositionEmbedding,
     "AttentionMaskBias": AttentionMaskBias,
+    "ChannelScale": ChannelScale,
     "ScaledDotProductAttention": ScaledDotProductAttention,
     "FirstToken": FirstToken,
     "ZerosLike": ZerosLike,
@@ -171,8 +178,16 @@ class EncoderQuantizeScheme(tfmot.quantization.keras.default_8bit.Default8BitQua
         return _NoLayoutTransform()
 
 
-def quantize_model(model: keras.Model) -> keras.Model:
-    """A QAT copy of ``model`` (same weights) with fake-quant where the scheme says."""
+def quantize_model(
+    model: keras.Model,
+    config_for: Callable[[keras.layers.Layer], QuantizeConfig | None] | None = None,
+) -> keras.Model:
+    """A QAT copy of ``model`` (same weights) with fake-quant where the scheme says.
+
+    ``config_for`` replaces the scheme's rule (layer -> QuantizeConfig, None for tfmot's
+    default); benchmarks/qat_sensitivity.py uses it to leave one group float at a time.
+    """
+    config_for = config_for or _config_for
 
     def annotate(layer):
         if isinstance(layer, keras.layers.Embedding):
@@ -180,7 +195,7 @@ def quantize_model(model: keras.Model) -> keras.Model:
         clone = layer.__class__.from_config(layer.get_config())
         if isinstance(layer, _SKIPPED):
             return clone
-        return tfmot.quantization.keras.quantize_annotate_layer(clone, _config_for(layer))
+        return tfmot.quantization.keras.quantize_annotate_layer(clone, config_for(layer))
 
     with tfmot.quantization.keras.quantize_scope(CUSTOM_OBJECTS):
         annotated = keras.models.clone_model(model, clone_function=annotate)
@@ -194,6 +209,40 @@ def quantize_model(model: keras.Model) -> keras.Model:
             else:
                 clone.set_weights(layer.get_weights())
         return tfmot.quantization.keras.quantize_apply(annotated, EncoderQuantizeScheme())
+
+
+def equalize_output_ranges(model: keras.Model, batches) -> int:
+    """Gives every channel of each rescaled projection's output the same range.
+
+    BERT's projections into the residual stream have a few outlier channels (in
+    MiniLM's second FFN layer one channel reaches 186 while the median channel peaks
+    at 1), so one int8 range for the whole output leaves the ordinary channels a
+    step or two. Each channel's peak ``s`` over ``batches`` (real tokens only) is
+    divided out of the projection's kernel column and bias and multiplied back in by
+    the ChannelScale that follows it: the float function is unchanged, and the int8
+    output between them holds every channel at about [-1, 1], as per-channel
+    activation scales would. Returns the number of projections rescaled.
+    """
+    pairs = [
+        (model.get_layer(layer.name.removesuffix("_rescale")), layer)
+        for layer in model.layers
+        if isinstance(layer, ChannelScale)
+    ]
+    if not pairs:
+        return 0
+    probe = keras.Model(model.inputs, [projection.output for projection, _ in pairs])
+    peaks = [np.zeros(projection.filters, dtype=np.float32) for projection, _ in pairs]
+    for batch in batches:
+        real = np.asarray(batch["attention_mask"], dtype=bool).reshape(-1)
+        for peak, output in zip(peaks, probe(batch, training=False), strict=True):
+            values = np.abs(output.numpy().reshape(real.size, -1)[real])
+            np.maximum(peak, values.max(axis=0), out=peak)
+    for (projection, rescale), peak in zip(pairs, peaks, strict=True):
+        scale = np.maximum(peak, 1e-6)
+        kernel, bias = projection.get_weights()
+        projection.set_weights([kernel / scale, bias / scale])
+        rescale.set_weights([rescale.get_weights()[0] * scale])
+    return len(pairs)
 
 
 _RANGE_SUFFIXES = (("output_min", "output_max"), ("post_activation_min", "post_activation_max"))

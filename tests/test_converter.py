@@ -11,11 +11,12 @@ from ai_edge_litert.interpreter import Interpreter
 from converters.export import convert_to_tflite, inference_model
 from converters.ops import op_names
 from converters.pipeline import ConvertOptions, convert_checkpoint
+from converters.qat import equalize_output_ranges
 from slm_edge.bundle import VARIANTS, read_manifest, sha256_of, verify_files
 from slm_edge.cli import main
 from slm_edge.data import read_dataset
 from slm_edge.errors import BundleError, ConversionError
-from slm_edge.models import load_classifier
+from slm_edge.models import build_classifier, copy_weights, load_classifier
 from slm_edge.tokenization import TextTokenizer
 from slm_edge.training_config import TrainConfig
 from tests.conftest import LABELS, make_tiny_checkpoint
@@ -33,6 +34,9 @@ TEXTS = {
     "negative": "bad awful boring plot",
     "neutral": "the film was fine",
 }
+
+
+TEXTS_BATCH = ["good fun film", "awful boring plot , bad !", "a film"]
 
 
 def _write_data(path, copies=20):
@@ -100,6 +104,29 @@ def test_qat_int8_projections_are_per_channel_int8_convolutions(converted):
         data, kernel = (interpreter._get_tensor_details(i, 0) for i in op["inputs"][:2])
         assert data["dtype"] == np.int8 and kernel["dtype"] == np.int8
         assert len(kernel["quantization_parameters"]["scales"]) == kernel["shape"][0] > 1
+
+
+@pytest.mark.parametrize("family", ["bert", "roberta", "distilbert"])
+def test_equalized_projections_keep_the_function_and_level_their_channels(family, tmp_path):
+    checkpoint = make_tiny_checkpoint(family, tmp_path / family)
+    loaded = load_classifier(checkpoint)
+    conv = build_classifier(
+        loaded.family, loaded.config, loaded.task, len(loaded.labels), conv_dense=True
+    )
+    copy_weights(loaded.model, conv)
+    tokenizer = TextTokenizer(checkpoint / "tokenizer.json", 64)
+    batches = [tokenizer.encode(TEXTS_BATCH).as_inputs(conv.input_names)]
+    before = conv(batches[0]).numpy()
+    np.testing.assert_allclose(before, loaded.model(batches[0]).numpy(), atol=1e-5)
+
+    assert equalize_output_ranges(conv, batches) == 2 * loaded.config.num_layers
+
+    np.testing.assert_allclose(conv(batches[0]).numpy(), before, atol=1e-5)
+    real = batches[0]["attention_mask"].reshape(-1).astype(bool)
+    projection = conv.get_layer("layer_0_output")
+    probe = keras.Model(conv.inputs, projection.output)
+    peaks = np.abs(probe(batches[0]).numpy().reshape(real.size, -1)[real]).max(axis=0)
+    np.testing.assert_allclose(peaks, 1.0, rtol=1e-4)
 
 
 def test_manifest_describes_the_bundle_and_hashes_verify(converted):

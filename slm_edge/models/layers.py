@@ -108,3 +108,22 @@ class ZerosLike(keras.layers.Layer):
 
     def call(self, input_ids):
         return tf.zeros_like(input_ids)
+
+
+@keras.utils.register_keras_serializable(package="slm_edge")
+class ChannelScale(keras.layers.Layer):
+    """Multiplies the last axis by a fixed per-channel scale (ones until it is set).
+
+    Only the QAT graph has them, after each projection that feeds a residual add, so
+    that the projection's int8 output can give every channel the same range (see
+    ``converters.qat.equalize_output_ranges``).
+    """
+
+    def build(self, input_shape):
+        self.scale = self.add_weight(
+            name="scale", shape=(input_shape[-1],), initializer="ones", trainable=False
+        )
+        super().build(input_shape)
+
+    def call(self, x):
+        return x * self.scale

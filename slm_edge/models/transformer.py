@@ -10,6 +10,7 @@ from slm_edge.models.config import EncoderConfig
 from slm_edge.models.heads import dense
 from slm_edge.models.layers import (
     AttentionMaskBias,
+    ChannelScale,
     PositionEmbedding,
     ScaledDotProductAttention,
     ZerosLike,
@@ -36,14 +37,15 @@ def make_inputs(input_names: tuple[str, ...]) -> dict:
     return {name: keras.Input(shape=(None,), dtype="int32", name=name) for name in input_names}
 
 
-def _token_dense(units: int, name: str, x, as_conv: bool):
+def _token_dense(units: int, name: str, x, as_conv: bool, rescaled: bool = False):
     """A Dense over every token; with ``as_conv``, the same map as a 1×1 convolution.
 
     The convolution form exists for QAT export: tfmot quantizes Conv2D kernels per
     output channel and the TFLite converter turns them into per-channel int8 CONV_2D
     ops, which XNNPACK runs fast. A per-channel Dense cannot be converted (the
     converter's kernel transpose loses the quantized axis), and per-tensor Dense
-    kernels cost about 1 point of SST-2 accuracy (docs/conversion.md).
+    kernels cost about 1 point of SST-2 accuracy (docs/conversion.md). With
+    ``rescaled`` (projections that feed a residual add) a ChannelScale follows.
     """
     if not as_conv:
         return dense(units, name)(x)
@@ -55,7 +57,8 @@ def _token_dense(units: int, name: str, x, as_conv: bool):
         kernel_initializer=keras.initializers.TruncatedNormal(stddev=0.02),
         name=name,
     )(image)
-    return keras.layers.Reshape((-1, units), name=f"{name}_to_tokens")(convolved)
+    tokens = keras.layers.Reshape((-1, units), name=f"{name}_to_tokens")(convolved)
+    return ChannelScale(name=f"{name}_rescale")(tokens) if rescaled else tokens
 
 
 def encoder_graph(inputs: dict, config: EncoderConfig, conv_dense: bool = False):
@@ -101,7 +104,7 @@ def encoder_graph(inputs: dict, config: EncoderConfig, conv_dense: bool = False)
             config.num_heads, config.attention_dropout, name=f"{block}_attention"
         )([query, key, value, bias])
         attended = _token_dense(
-            config.hidden_size, f"{block}_attention_output", context, conv_dense
+            config.hidden_size, f"{block}_attention_output", context, conv_dense, rescaled=True
         )
         attended = keras.layers.Dropout(config.hidden_dropout)(attended)
         x = keras.layers.Add(name=f"{block}_attention_residual")([x, attended])
@@ -112,7 +115,9 @@ def encoder_graph(inputs: dict, config: EncoderConfig, conv_dense: bool = False)
         hidden = keras.layers.Activation(
             ACTIVATIONS[config.hidden_act], name=f"{block}_activation"
         )(hidden)
-        hidden = _token_dense(config.hidden_size, f"{block}_output", hidden, conv_dense)
+        hidden = _token_dense(
+            config.hidden_size, f"{block}_output", hidden, conv_dense, rescaled=True
+        )
         hidden = keras.layers.Dropout(config.hidden_dropout)(hidden)
         x = keras.layers.Add(name=f"{block}_output_residual")([x, hidden])
         x = keras.layers.LayerNormalization(
