@@ -5,9 +5,8 @@ Scheme (why each op is int8 or float):
 * **Per-token Dense** (Q/K/V, attention output, both feed-forward layers),
   built as 1×1 Conv2D layers: int8 weights, symmetric **per output channel**
   (tfmot's Conv2D default), and int8 outputs. These hold ~99% of the encoder's
-  multiply-adds, so they are where int8 pays. Per-tensor Dense kernels cost
-  about a point of SST-2 accuracy, and a per-channel Dense does not convert
-  (see ``slm_edge.models.transformer._token_dense``).
+  multiply-adds, so they are where int8 pays. A per-channel Dense does not
+  convert (see ``slm_edge.models.transformer._token_dense``).
 * **Head Dense** (pooler, classifier): int8 weights per tensor, int8 outputs.
 * **Embedding tables**: frozen during QAT and stored as int8 rows with a float
   scale per row (``Int8Embedding``); lookups dequantize the few rows they fetch.

@@ -158,7 +158,7 @@ def test_tampered_bundle_file_fails_verification(converted, tmp_path):
 
 def test_quantized_variants_are_smaller_than_float32(converted):
     # Tiny tensors stay float (the converter skips those under 1024 elements) and QAT's
-    # per-tensor quantization parameters outweigh a tiny model's weights, so the real
+    # quantization parameters outweigh a tiny model's weights, so the real
     # ~4x ratio (QAT included) only shows on real models: see benchmarks/convert_sst2.py.
     _, bundle, manifest, _ = converted
     sizes = {v: (bundle / e["file"]).stat().st_size for v, e in manifest.variants.items()}

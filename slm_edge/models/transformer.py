@@ -42,9 +42,8 @@ def _token_dense(units: int, name: str, x, as_conv: bool, rescaled: bool = False
 
     The convolution form exists for QAT export: tfmot quantizes Conv2D kernels per
     output channel and the TFLite converter turns them into per-channel int8 CONV_2D
-    ops, which XNNPACK runs fast. A per-channel Dense cannot be converted (the
-    converter's kernel transpose loses the quantized axis), and per-tensor Dense
-    kernels cost about 1 point of SST-2 accuracy (docs/conversion.md). With
+    ops, which XNNPACK runs. A per-channel Dense cannot be converted (the converter's
+    kernel transpose loses the quantized axis); see docs/conversion.md. With
     ``rescaled`` (projections that feed a residual add) a ChannelScale follows.
     """
     if not as_conv:
