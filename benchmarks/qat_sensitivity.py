@@ -59,7 +59,7 @@ def rule_without(group: str | None, per_tensor_kernels: bool = False):
     import converters.qat as qat
 
     def config_for(layer):
-        config = qat._config_for(layer)
+        config = qat.scheme_config(layer)
         if not isinstance(layer, keras.layers.Dense | keras.layers.Conv2D):
             if group in GROUPS and re.search(GROUPS[group], layer.name):
                 return qat.FloatQuantizeConfig()

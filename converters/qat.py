@@ -125,8 +125,8 @@ class FloatQuantizeConfig(OutputQuantizeConfig):
         return []
 
 
-def _config_for(layer: keras.layers.Layer) -> QuantizeConfig | None:
-    """The QuantizeConfig of ``layer``; None means tfmot's built-in default."""
+def scheme_config(layer: keras.layers.Layer) -> QuantizeConfig | None:
+    """The scheme's QuantizeConfig for ``layer``; None means tfmot's built-in default."""
     if isinstance(layer, keras.layers.Dense | keras.layers.Conv2D):
         return None
     if isinstance(layer, keras.layers.LayerNormalization | ScaledDotProductAttention):
@@ -186,7 +186,7 @@ def quantize_model(
     ``config_for`` replaces the scheme's rule (layer -> QuantizeConfig, None for tfmot's
     default); benchmarks/qat_sensitivity.py uses it to leave one group float at a time.
     """
-    config_for = config_for or _config_for
+    config_for = config_for or scheme_config
 
     def annotate(layer):
         if isinstance(layer, keras.layers.Embedding):
