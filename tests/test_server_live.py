@@ -45,7 +45,7 @@ def hammer(port: int, seconds: float, clients: int, check) -> dict:
     counts = {"ok": 0, "wrong": 0, "4xx": 0, "5xx": 0, "errors": 0}
     reasons: list[str] = []
     started: dict[int, float] = {}  # client index -> when its request in flight began
-    lock = threading.Lock()
+    lock = threading.Lock()  # guards counts, reasons and started
     stop_at = time.monotonic() + seconds
     finished = threading.Event()
 
@@ -56,7 +56,8 @@ def hammer(port: int, seconds: float, clients: int, check) -> dict:
             size = 1 + index % 3
             texts = [SENTENCES[(index + request + i) % len(SENTENCES)] for i in range(size)]
             request += 1
-            started[index] = time.monotonic()
+            with lock:
+                started[index] = time.monotonic()
             reason = None
             try:
                 status, body = post_json(connection, PREDICT, {"instances": texts})
@@ -71,8 +72,8 @@ def hammer(port: int, seconds: float, clients: int, check) -> dict:
                 outcome, reason = "errors", f"{type(error).__name__}: {error}"
                 connection.close()
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-            started.pop(index, None)
             with lock:
+                started.pop(index)
                 counts[outcome] += 1
                 if reason is not None:
                     reasons.append(f"client {index}, request {request}: {reason}")
@@ -80,7 +81,8 @@ def hammer(port: int, seconds: float, clients: int, check) -> dict:
 
     def watchdog() -> None:
         while not finished.wait(0.5):
-            oldest = min(started.values(), default=time.monotonic())
+            with lock:  # clients add and remove entries while we look
+                oldest = min(started.values(), default=time.monotonic())
             if time.monotonic() - oldest > STALL_SECONDS:
                 print(f"a request has been in flight for over {STALL_SECONDS}s:", file=sys.stderr)
                 faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
