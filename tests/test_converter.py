@@ -1,6 +1,7 @@
 """The converter on tiny random models of every family: variants, ops, bundle, errors."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -104,6 +105,32 @@ def test_qat_int8_projections_are_per_channel_int8_convolutions(converted):
         data, kernel = (interpreter._get_tensor_details(i, 0) for i in op["inputs"][:2])
         assert data["dtype"] == np.int8 and kernel["dtype"] == np.int8
         assert len(kernel["quantization_parameters"]["scales"]) == kernel["shape"][0] > 1
+
+
+def test_qat_int8_keeps_the_residual_stream_and_layernorm_float(converted):
+    """No residual sum is rounded to int8, and LayerNorm statistics are float.
+
+    tfmot quantizes the output of an unannotated layer that feeds an annotated one, so
+    left alone it would round every residual sum (range up to ~190 in MiniLM) to int8
+    just before its LayerNorm.
+    """
+    checkpoint, bundle, manifest, _ = converted
+    interpreter = Interpreter(model_path=str(bundle / manifest.variants["qat_int8"]["file"]))
+    ops = interpreter._get_ops_details()
+    names = {t["index"]: t["name"] for t in interpreter.get_tensor_details()}
+    residual = re.compile(r"_residual/|embeddings_sum/")
+    sums = {
+        op["outputs"][0]
+        for op in ops
+        if op["op_name"] == "ADD" and residual.search(names[op["outputs"][0]])
+    }
+    assert len(sums) >= 2 * load_classifier(checkpoint).config.num_layers
+    quantized = {op["inputs"][0] for op in ops if op["op_name"] == "QUANTIZE"}
+    assert not sums & quantized, [names[index] for index in sums & quantized]
+    means = [op for op in ops if op["op_name"] == "MEAN"]
+    assert means
+    for op in means:
+        assert interpreter._get_tensor_details(op["inputs"][0], 0)["dtype"] == np.float32
 
 
 @pytest.mark.parametrize("family", ["bert", "roberta", "distilbert"])
