@@ -44,7 +44,7 @@ GROUPS = {
     "LayerNorm outputs": r"_norm$",
     "FFN-in outputs": r"_intermediate$",
     "GELU outputs": r"_activation$",
-    "FFN-out outputs": r"_output$",
+    "FFN-out outputs": r"^layer_\d+_output$",
     "head outputs": r"^(pooler|pre_classifier|classifier|classifier_dense)$",
 }
 

@@ -146,7 +146,7 @@ def test_equalized_projections_keep_the_function_and_level_their_channels(family
     before = conv(batches[0]).numpy()
     np.testing.assert_allclose(before, loaded.model(batches[0]).numpy(), atol=1e-5)
 
-    assert equalize_output_ranges(conv, batches) == 2 * loaded.config.num_layers
+    assert equalize_output_ranges(conv, batches) == 3 * loaded.config.num_layers
 
     np.testing.assert_allclose(conv(batches[0]).numpy(), before, atol=1e-5)
     real = batches[0]["attention_mask"].reshape(-1).astype(bool)

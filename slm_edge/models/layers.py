@@ -114,10 +114,16 @@ class ZerosLike(keras.layers.Layer):
 class ChannelScale(keras.layers.Layer):
     """Multiplies the last axis by a fixed per-channel scale (ones until it is set).
 
-    Only the QAT graph has them, after each projection that feeds a residual add, so
-    that the projection's int8 output can give every channel the same range (see
-    ``converters.qat.equalize_output_ranges``).
+    Only the QAT graph has them: after each projection that feeds a residual add, and
+    after the attention core for the value projection, so that the projection's int8
+    output can give every channel the same range (see
+    ``converters.qat.equalize_output_ranges``). ``int8_output`` marks the one whose
+    output the QAT scheme quantizes (the attention core's).
     """
+
+    def __init__(self, int8_output: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.int8_output = int8_output
 
     def build(self, input_shape):
         self.scale = self.add_weight(
@@ -127,3 +133,6 @@ class ChannelScale(keras.layers.Layer):
 
     def call(self, x):
         return x * self.scale
+
+    def get_config(self):
+        return {**super().get_config(), "int8_output": self.int8_output}

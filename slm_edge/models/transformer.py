@@ -102,6 +102,10 @@ def encoder_graph(inputs: dict, config: EncoderConfig, conv_dense: bool = False)
         context = ScaledDotProductAttention(
             config.num_heads, config.attention_dropout, name=f"{block}_attention"
         )([query, key, value, bias])
+        if conv_dense:
+            # Attention is linear in each value channel, so a value channel's scale can
+            # be multiplied back after the attention core (converters/qat.py).
+            context = ChannelScale(int8_output=True, name=f"{block}_value_rescale")(context)
         attended = _token_dense(
             config.hidden_size, f"{block}_attention_output", context, conv_dense, rescaled=True
         )
