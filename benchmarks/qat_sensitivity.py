@@ -39,7 +39,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 # Layer-name patterns of each group (names from slm_edge/models/transformer.py and heads).
 GROUPS = {
     "Q/K/V outputs": r"_(query|key|value)$",
-    "attention core output": r"_attention$",
+    "attention core output": r"_value_rescale$",
     "attention projection output": r"_attention_output$",
     "LayerNorm outputs": r"_norm$",
     "FFN-in outputs": r"_intermediate$",
@@ -65,7 +65,8 @@ def rule_without(group: str | None, per_tensor_kernels: bool = False):
                 return qat.FloatQuantizeConfig()
             return config
         kernels = [] if group == "kernels" else ["kernel"]
-        outputs = [] if group in GROUPS and re.search(GROUPS[group], layer.name) else ["activation"]
+        floated = group in GROUPS and re.search(GROUPS[group], layer.name)
+        outputs = [] if floated or layer.name == qat.LOGITS_LAYER else ["activation"]
         per_channel = isinstance(layer, keras.layers.Conv2D) and not per_tensor_kernels
         kind = (
             registry.Default8BitConvQuantizeConfig

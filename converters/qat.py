@@ -7,7 +7,8 @@ Scheme (why each op is int8 or float):
   (tfmot's Conv2D default), and int8 outputs. These hold ~99% of the encoder's
   multiply-adds, so they are where int8 pays. A per-channel Dense does not
   convert (see ``slm_edge.models.transformer._token_dense``).
-* **Head Dense** (pooler, classifier): int8 weights per tensor, int8 outputs.
+* **Head Dense** (pooler, classifier): int8 weights per tensor; int8 outputs but
+  for the logits, which stay float so that probabilities are not in 1/256 steps.
 * **Embedding tables**: frozen during QAT and stored as int8 rows with a float
   scale per row (``Int8Embedding``); lookups dequantize the few rows they fetch.
   The word table is half of MiniLM's parameters, and the TFLite converter does
@@ -42,6 +43,9 @@ import tensorflow as tf
 import tensorflow_model_optimization as tfmot
 import tf_keras as keras
 from tensorflow_model_optimization.python.core.quantization.keras import quantize_layout_transform
+from tensorflow_model_optimization.python.core.quantization.keras.default_8bit import (
+    default_8bit_quantize_registry,
+)
 from tensorflow_model_optimization.python.core.quantization.keras.graph_transformations import (
     model_transformer,
 )
@@ -132,8 +136,16 @@ class FloatQuantizeConfig(OutputQuantizeConfig):
         return []
 
 
+# The layer every family's head ends in (slm_edge/models/*/spec.py).
+LOGITS_LAYER = "classifier"
+
+
 def scheme_config(layer: keras.layers.Layer) -> QuantizeConfig | None:
     """The scheme's QuantizeConfig for ``layer``; None means tfmot's built-in default."""
+    if isinstance(layer, keras.layers.Dense) and layer.name == LOGITS_LAYER:
+        # int8 kernel, float logits: probabilities then leave the model in float
+        # rather than in the int8 softmax's steps of 1/256.
+        return default_8bit_quantize_registry.Default8BitQuantizeConfig(["kernel"], [], False)
     if isinstance(layer, keras.layers.Dense | keras.layers.Conv2D):
         return None
     if isinstance(layer, keras.layers.LayerNormalization):

@@ -107,8 +107,8 @@ def test_qat_int8_projections_are_per_channel_int8_convolutions(converted):
         assert len(kernel["quantization_parameters"]["scales"]) == kernel["shape"][0] > 1
 
 
-def test_qat_int8_keeps_the_residual_stream_and_layernorm_float(converted):
-    """No residual sum is rounded to int8, and LayerNorm statistics are float.
+def test_qat_int8_keeps_the_residual_stream_layernorm_and_attention_float(converted):
+    """No residual sum is rounded to int8; LayerNorm, attention and softmaxes read float.
 
     tfmot quantizes the output of an unannotated layer that feeds an annotated one, so
     left alone it would round every residual sum (range up to ~190 in MiniLM) to int8
@@ -127,10 +127,11 @@ def test_qat_int8_keeps_the_residual_stream_and_layernorm_float(converted):
     assert len(sums) >= 2 * load_classifier(checkpoint).config.num_layers
     quantized = {op["inputs"][0] for op in ops if op["op_name"] == "QUANTIZE"}
     assert not sums & quantized, [names[index] for index in sums & quantized]
-    means = [op for op in ops if op["op_name"] == "MEAN"]
-    assert means
-    for op in means:
-        assert interpreter._get_tensor_details(op["inputs"][0], 0)["dtype"] == np.float32
+    for kind in ("MEAN", "SOFTMAX", "BATCH_MATMUL"):  # LayerNorm, attention, probabilities
+        kernels = [op for op in ops if op["op_name"] == kind]
+        assert kernels, kind
+        for op in kernels:
+            assert interpreter._get_tensor_details(op["inputs"][0], 0)["dtype"] == np.float32, kind
 
 
 @pytest.mark.parametrize("family", ["bert", "roberta", "distilbert"])
