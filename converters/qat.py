@@ -50,6 +50,7 @@ from tensorflow_model_optimization.python.core.quantization.keras.graph_transfor
     model_transformer,
 )
 
+from slm_edge.models.heads import LOGITS_LAYER
 from slm_edge.models.layers import (
     AttentionMaskBias,
     ChannelScale,
@@ -134,10 +135,6 @@ class FloatQuantizeConfig(OutputQuantizeConfig):
 
     def get_output_quantizers(self, layer):
         return []
-
-
-# The layer every family's head ends in (slm_edge/models/*/spec.py).
-LOGITS_LAYER = "classifier"
 
 
 def scheme_config(layer: keras.layers.Layer) -> QuantizeConfig | None:

@@ -10,7 +10,7 @@ from slm_edge.models.family import (
     HeadNames,
     NameMap,
 )
-from slm_edge.models.heads import dense, first_token, token_classifier
+from slm_edge.models.heads import LOGITS_LAYER, dense, first_token, token_classifier
 
 
 def parse_config(config: dict) -> EncoderConfig:
@@ -69,7 +69,7 @@ def build_head(sequence_output, config: EncoderConfig, task: str, num_labels: in
         return token_classifier(sequence_output, config, num_labels)
     pooled = dense(config.hidden_size, "pooler", activation="tanh")(first_token(sequence_output))
     pooled = keras.layers.Dropout(config.classifier_dropout, name="head_dropout")(pooled)
-    return dense(num_labels, "classifier")(pooled)
+    return dense(num_labels, LOGITS_LAYER)(pooled)
 
 
 BERT = FamilySpec(

@@ -10,7 +10,7 @@ from slm_edge.models.family import (
     HeadNames,
     NameMap,
 )
-from slm_edge.models.heads import dense, first_token, token_classifier
+from slm_edge.models.heads import LOGITS_LAYER, dense, first_token, token_classifier
 
 
 def parse_config(config: dict) -> EncoderConfig:
@@ -66,7 +66,7 @@ def build_head(sequence_output, config: EncoderConfig, task: str, num_labels: in
         return token_classifier(sequence_output, config, num_labels)
     x = dense(config.hidden_size, "pre_classifier", activation="relu")(first_token(sequence_output))
     x = keras.layers.Dropout(config.classifier_dropout, name="head_dropout")(x)
-    return dense(num_labels, "classifier")(x)
+    return dense(num_labels, LOGITS_LAYER)(x)
 
 
 DISTILBERT = FamilySpec(

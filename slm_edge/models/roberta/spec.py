@@ -12,7 +12,7 @@ from slm_edge.models.family import (
     FamilySpec,
     HeadNames,
 )
-from slm_edge.models.heads import dense, first_token, token_classifier
+from slm_edge.models.heads import LOGITS_LAYER, dense, first_token, token_classifier
 
 
 def parse_config(config: dict) -> EncoderConfig:
@@ -38,7 +38,7 @@ def build_head(sequence_output, config: EncoderConfig, task: str, num_labels: in
     )
     x = dense(config.hidden_size, "classifier_dense", activation="tanh")(x)
     x = keras.layers.Dropout(config.classifier_dropout, name="head_dropout_2")(x)
-    return dense(num_labels, "classifier")(x)
+    return dense(num_labels, LOGITS_LAYER)(x)
 
 
 ROBERTA = FamilySpec(
